@@ -1,0 +1,1 @@
+"""veldwerk: a survey fielding platform for repeated government surveys."""

@@ -1,0 +1,173 @@
+"""``veldwerk export ...`` and ``veldwerk population ...`` on the command line.
+
+veldwerk export --wave mies-2024 --questionnaire officials --format sav --out officials.sav
+veldwerk export ... --format csv --out data.csv     # + data.codebook.json/.html beside it
+veldwerk export ... --format csv --out bundle.zip   # the download's ZIP
+veldwerk population set --wave mies-2024 --questionnaire officials function.raadslid=8800
+veldwerk population show --wave mies-2024 --questionnaire officials
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cli_support import cli_actor, run_in_session
+from app.config import Settings
+from app.errors import AppError
+from app.exports import runner, service
+from app.exports.schemas import ExportFormat, ExportRequest
+from app.samples import service as samples_service
+
+
+@click.command("export")
+@click.option("--wave", required=True, help="Wave code (slug).")
+@click.option(
+    "--questionnaire", required=True, help="officials, employees, organisations, ..."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    required=True,
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--include-partial",
+    is_flag=True,
+    help="Also responses past the threshold that were not completed.",
+)
+@click.option(
+    "--versions",
+    default="",
+    help="Comma-separated versions (default: all with responses).",
+)
+@click.option(
+    "--separator",
+    type=click.Choice([",", ";"]),
+    default=",",
+    show_default=True,
+    help="CSV separator; ';' also writes decimal commas.",
+)
+@click.pass_obj
+def export_command(
+    settings: Settings,
+    wave: str,
+    questionnaire: str,
+    fmt: str,
+    out: Path,
+    include_partial: bool,
+    versions: str,
+    separator: str,
+) -> None:
+    """Write a labelled export of one questionnaire of one wave."""
+    try:
+        request = ExportRequest(
+            wave=wave,
+            questionnaire=questionnaire,
+            format=ExportFormat(fmt),
+            include_partial=include_partial,
+            versions=versions,  # type: ignore[arg-type]
+            separator=separator,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+    async def work(session: AsyncSession) -> tuple[int, str]:
+        plan = await service.prepare_export(session, request=request, actor=cli_actor())
+        await session.commit()  # the audit entry stands even if writing fails
+        book = await runner.export_to_path(session, plan, out)
+        return book["dataset"]["rows"], plan.filename
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        rows, _ = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{rows} rows written to {out}")
+
+
+@click.group("population")
+def population_group() -> None:
+    """Population counts the exports weight to."""
+
+
+def _parse_assignments(
+    assignments: tuple[str, ...],
+) -> dict[str, dict[str, int | None]]:
+    counts: dict[str, dict[str, int | None]] = {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        variable, dot, value = key.partition(".")
+        if not sep or not dot:
+            raise click.BadParameter(
+                f"'{item}': use variable.value=count, e.g. function.raadslid=8800"
+            )
+        text = raw.strip()
+        if text and not text.isdigit():
+            raise click.BadParameter(
+                f"'{item}': the count must be a whole number (empty clears it)"
+            )
+        counts.setdefault(variable, {})[value] = int(text) if text else None
+    return counts
+
+
+@population_group.command("set")
+@click.option("--wave", required=True)
+@click.option("--questionnaire", required=True)
+@click.argument("assignments", nargs=-1, required=True)
+@click.pass_obj
+def set_population(
+    settings: Settings, wave: str, questionnaire: str, assignments: tuple[str, ...]
+) -> None:
+    """Set counts: function.raadslid=8800 tier.provincie=570 (an empty count clears it)."""
+    counts = _parse_assignments(assignments)
+
+    async def work(session: AsyncSession) -> dict[str, dict[str, int]]:
+        found = await samples_service.require_wave(session, wave)
+        return await service.set_population_counts(
+            session,
+            wave=found,
+            questionnaire=questionnaire,
+            counts=counts,
+            actor=cli_actor(),
+        )
+
+    try:
+        stored = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    for variable, values in stored.items():
+        for value, count in values.items():
+            click.echo(f"{variable}.{value}={count}")
+
+
+@population_group.command("show")
+@click.option("--wave", required=True)
+@click.option("--questionnaire", required=True)
+@click.pass_obj
+def show_population(settings: Settings, wave: str, questionnaire: str) -> None:
+    """Entered counts next to the frame (invitations) of the wave."""
+
+    async def work(session: AsyncSession) -> list[service.PopulationRow]:
+        found = await samples_service.require_wave(session, wave)
+        return await service.population_overview(
+            session, wave=found, questionnaire=questionnaire
+        )
+
+    try:
+        rows = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    if not rows:
+        click.echo(f"{questionnaire} is not weighted.")
+    click.echo("variable\tvalue\tentered\tframe")
+    for row in rows:
+        entered = "" if row.entered is None else str(row.entered)
+        click.echo(f"{row.variable}\t{row.value}\t{entered}\t{row.frame}")
+
+
+COMMANDS = [export_command, population_group]

@@ -1,0 +1,13 @@
+"""Errors of the exports domain (shown to analysts in Dutch)."""
+
+from __future__ import annotations
+
+from app.errors import Conflict, InvalidInput
+
+
+class ExportLayoutError(Conflict):
+    """The selected questionnaire versions cannot be laid out as export columns."""
+
+
+class ExportOptionsError(InvalidInput):
+    """An export was asked for with options that do not fit (wave, version, format)."""

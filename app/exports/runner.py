@@ -1,0 +1,347 @@
+"""Running a planned export: one read snapshot, encoding in worker threads, streamed out.
+
+Rows come from a server-side cursor (``AsyncSession.stream``) in chunks; each
+chunk is encoded and written in a worker thread (``anyio.to_thread``) so the
+event loop keeps serving respondents. CSV streams as a ZIP while it is being
+written, in memory that does not grow with the number of rows. SPSS, Stata,
+Excel and Parquet need a file: it is written in a temporary directory
+(Parquet by row group, Excel in constant memory) and then streamed and removed.
+
+Weights are computed from a GROUP BY in the same snapshot as the rows, so the
+weight of every row matches the margins printed in the codebook.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import begin_read_snapshot
+from app.exports import codebook, queries
+from app.exports.encode import Encoder, ResponseRecord, local_time
+from app.exports.schemas import ExportFormat
+from app.exports.schemes import GENDER_QUESTION
+from app.exports.service import ExportPlan, ResolvedPopulation, resolve_population
+from app.exports.weighting import Weights
+from app.exports.writers.csv import CsvEncoder, ZipStream
+from app.exports.writers.parquet import ParquetWriter
+from app.exports.writers.stats import ColumnStore, write_dta, write_sav
+from app.exports.writers.xlsx import XlsxWriter
+
+CHUNK_ROWS = 2000
+FILE_CHUNK = 256 * 1024
+T = TypeVar("T")
+
+DESCRIPTIONS = {
+    "poststratification": (
+        "Per stratum is het gewicht het populatieaandeel gedeeld door het aandeel "
+        "in de respons; strata: gemeente x functie (burgemeester, wethouder, "
+        "raadslid), provincie, waterschap."
+    ),
+    "raking": (
+        "Iteratief aangepast (raking) tot de gewogen verdeling over bestuurslaag en "
+        "over geslacht gelijk is aan die in de populatie (de marges)."
+    ),
+    "none": "Alle respondenten wegen even zwaar.",
+}
+
+
+class Run:
+    """The state of one export while it runs: encoder, weights and counts."""
+
+    def __init__(
+        self, plan: ExportPlan, weights: Weights, population: ResolvedPopulation
+    ) -> None:
+        self.plan = plan
+        self.weights = weights
+        self.population = population
+        layout = plan.layout
+        self.gender_names = [
+            {
+                o.code: o.name
+                for o in ref.compiled.questions[GENDER_QUESTION].options
+                if o.name
+            }
+            if GENDER_QUESTION in ref.compiled.questions
+            else {}
+            for ref in layout.versions
+        ]
+        self.encoder = Encoder(layout, self.weight_of)
+        self.tally = codebook.Tally(layout)
+        self.book: dict[str, Any] | None = None
+
+    def weight_of(self, record: ResponseRecord) -> float:
+        cell = self.plan.scheme.cell(
+            record.attributes, record.answers, self.gender_names[record.version]
+        )
+        return self.weights.cell_weights.get(cell, 1.0)
+
+    def records(self, raw: Sequence[Any]) -> list[ResponseRecord]:
+        index = self.plan.version_index
+        records = []
+        for row in raw:
+            (
+                rid,
+                version_id,
+                status,
+                answers,
+                pages,
+                started,
+                completed,
+                updated,
+                extra,
+                *attrs,
+            ) = row
+            attributes = dict(extra or {})
+            attributes.update(
+                (name, value)
+                for name, value in zip(queries.ATTRIBUTE_COLUMNS, attrs, strict=True)
+                if value is not None
+            )
+            records.append(
+                ResponseRecord(
+                    rid,
+                    index[version_id],
+                    status,
+                    answers or {},
+                    pages or [],
+                    started,
+                    completed or updated,
+                    attributes,
+                )
+            )
+        return records
+
+    def encode(self, raw: Sequence[Any]) -> list[list[Any]]:
+        rows = [self.encoder.encode(r) for r in self.records(raw)]
+        self.tally.add(rows)
+        return rows
+
+    def codebook(self) -> dict[str, Any]:
+        """Built once, after the last row (the counts describe exactly the rows written)."""
+        if self.book is None:
+            self.book = self._build()
+        return self.book
+
+    def _build(self) -> dict[str, Any]:
+        self.tally.text_asked = self.encoder.text_asked
+        plan = self.plan
+        meta = codebook.Meta(
+            title=plan.title,
+            wave=plan.wave,
+            questionnaire=plan.selection.questionnaire,
+            versions=plan.version_rows,
+            include_partial=plan.selection.include_partial,
+            data_as_of=_local_text(plan),
+            weighting=self.weighting_info(),
+        )
+        return codebook.build(plan.layout, self.tally, meta)
+
+    def weighting_info(self) -> dict[str, Any]:
+        scheme, weights = self.plan.scheme, self.weights
+        return {
+            "variable": "weight",
+            "method": scheme.method,
+            "title": scheme.title,
+            "description": DESCRIPTIONS[scheme.method]
+            + " Genormaliseerd op gemiddelde 1 over de respondenten: gewogen n = ongewogen n.",
+            "population": {k: dict(v) for k, v in self.population.counts.items()},
+            "population_source": ", ".join(
+                f"{var}: {'ingevoerd door medewerkers' if src == 'ingevoerd' else 'steekproefkader (uitnodigingen van de wave)'}"
+                for var, src in self.population.sources.items()
+            ),
+            "strata": [s.__dict__ for s in weights.strata],
+            "margins": {
+                k: [r.__dict__ for r in rows] for k, rows in weights.margins.items()
+            },
+            "iterations": weights.iterations,
+            "converged": weights.converged,
+            "warnings": list(weights.warnings),
+        }
+
+
+def _local_text(plan: ExportPlan) -> str | None:
+    local = local_time(plan.data_as_of)
+    return None if local is None else local.isoformat(sep=" ", timespec="seconds")
+
+
+async def start(session: AsyncSession, plan: ExportPlan) -> Run:
+    """Population, sample cells and weights, in the export's snapshot."""
+    scheme = plan.scheme
+    population = await resolve_population(
+        session,
+        wave_id=plan.selection.wave_id,
+        questionnaire=plan.selection.questionnaire,
+        scheme=scheme,
+    )
+    run = Run(plan, Weights({}), population)
+    if scheme.method == "none":
+        return run
+    sample: dict[Any, int] = {}
+    for version_id, attributes, answers, n in await queries.weighting_inputs(
+        session, plan.selection, scheme.answer_inputs
+    ):
+        names = run.gender_names[plan.version_index[version_id]]
+        cell = scheme.cell(attributes, answers, names)
+        sample[cell] = sample.get(cell, 0) + n
+    if not population.counts:
+        run.weights = Weights(
+            {},
+            warnings=(
+                "Geen populatieaantallen en geen steekproefkader: ongewogen (gewicht 1).",
+            ),
+        )
+    else:
+        run.weights = scheme.compute(sample, population.counts)
+    return run
+
+
+async def _in_thread(fn: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(fn)
+
+
+async def _chunks(
+    session: AsyncSession, plan: ExportPlan
+) -> AsyncIterator[Sequence[Any]]:
+    async for raw in queries.stream_rows(
+        session, plan.selection, chunk_size=CHUNK_ROWS
+    ):
+        yield raw
+
+
+def _codebook_files(book: dict[str, Any]) -> dict[str, bytes]:
+    return {
+        "codebook.json": json.dumps(book, ensure_ascii=False, indent=1).encode("utf-8"),
+        "codebook.html": codebook.render_html(book).encode("utf-8"),
+    }
+
+
+async def stream_csv_zip(session: AsyncSession, run: Run) -> AsyncIterator[bytes]:
+    plan = run.plan
+    stream = ZipStream(
+        CsvEncoder(plan.layout, separator=plan.request.separator), stamp=plan.data_as_of
+    )
+    yield stream.start()
+    async for raw in _chunks(session, plan):
+        yield await _in_thread(lambda raw=raw: stream.rows(run.encode(raw)))
+    yield await _in_thread(lambda: stream.finish(_codebook_files(run.codebook())))
+
+
+async def stream_csv_plain(session: AsyncSession, run: Run) -> AsyncIterator[bytes]:
+    encoder = CsvEncoder(run.plan.layout, separator=run.plan.request.separator)
+    yield encoder.start()
+    async for raw in _chunks(session, run.plan):
+        yield await _in_thread(lambda raw=raw: encoder.rows(run.encode(raw)))
+
+
+async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, Any]:
+    """SAV, DTA, XLSX, Parquet or a codebook alone, written to ``path``; returns the codebook."""
+    plan = run.plan
+    fmt = plan.request.format
+    layout = plan.layout
+    if fmt is ExportFormat.xlsx:
+        writer: Any = await _in_thread(
+            lambda: XlsxWriter(
+                layout, path, stamp=plan.data_as_of, tmpdir=str(path.parent)
+            )
+        )
+    elif fmt is ExportFormat.parquet:
+        writer = await _in_thread(lambda: ParquetWriter(layout, path))
+    elif fmt in (ExportFormat.sav, ExportFormat.dta):
+        writer = ColumnStore(layout)
+    else:
+        writer = None
+    write = writer.write if writer is not None else (lambda _rows: None)
+    async for raw in _chunks(session, plan):
+        await _in_thread(lambda raw=raw: write(run.encode(raw)))
+    book = await _in_thread(run.codebook)
+    await _in_thread(lambda: _finish(fmt, run, writer, path, book))
+    return book
+
+
+def _finish(
+    fmt: ExportFormat, run: Run, writer: Any, path: Path, book: dict[str, Any]
+) -> None:
+    plan = run.plan
+    if fmt in (ExportFormat.xlsx, ExportFormat.parquet):
+        writer.close(book)
+    elif fmt is ExportFormat.sav:
+        notes = [
+            f"veldwerk export: {plan.title}.",
+            "Ontbrekend: -1 niet gevraagd, -2 niet bereikt, -3 geen antwoord, -4 niet in versie, -5 niet te bepalen, -6 onbekend, -7 n.v.t., -8 weet niet, -9 wil ik niet zeggen.",
+            f"Weging (variabele weight): {book['weighting']['title']}. {book['weighting']['description']}",
+            *[f"Let op: {w}" for w in book["weighting"]["warnings"]],
+        ]
+        write_sav(
+            plan.layout,
+            writer,
+            path,
+            title=plan.title,
+            notes=notes,
+            stamp=plan.data_as_of,
+        )
+    elif fmt is ExportFormat.dta:
+        write_dta(plan.layout, writer, path, title=plan.title, stamp=plan.data_as_of)
+    elif fmt is ExportFormat.codebook_json:
+        path.write_bytes(_codebook_files(book)["codebook.json"])
+    else:
+        path.write_bytes(_codebook_files(book)["codebook.html"])
+
+
+async def stream_export(
+    sessionmaker: async_sessionmaker[AsyncSession], plan: ExportPlan
+) -> AsyncIterator[bytes]:
+    """The download body. Opens its own session: the request's is closed by then."""
+    fmt = plan.request.format
+    if fmt is ExportFormat.csv:
+        async with sessionmaker() as session:
+            await begin_read_snapshot(session)
+            run = await start(session, plan)
+            async for chunk in stream_csv_zip(session, run):
+                if chunk:
+                    yield chunk
+        return
+    workdir = Path(
+        await _in_thread(lambda: tempfile.mkdtemp(prefix="veldwerk-export-"))
+    )
+    try:
+        path = workdir / plan.filename
+        async with sessionmaker() as session:
+            await begin_read_snapshot(session)
+            run = await start(session, plan)
+            await write_file(session, run, path)
+        async with await anyio.open_file(path, "rb") as handle:
+            while chunk := await handle.read(FILE_CHUNK):
+                yield chunk
+    finally:
+        await _in_thread(lambda: shutil.rmtree(workdir, ignore_errors=True))
+
+
+async def export_to_path(
+    session: AsyncSession, plan: ExportPlan, path: Path
+) -> dict[str, Any]:
+    """For the CLI: write the export to ``path``. CSV to a ``.zip`` is the download's
+    bundle; CSV to any other name writes the codebook beside it."""
+    await begin_read_snapshot(session)
+    run = await start(session, plan)
+    if plan.request.format is not ExportFormat.csv:
+        return await write_file(session, run, path)
+    if path.suffix.lower() == ".zip":
+        async with await anyio.open_file(path, "wb") as handle:
+            async for chunk in stream_csv_zip(session, run):
+                await handle.write(chunk)
+        return run.codebook()
+    async with await anyio.open_file(path, "wb") as handle:
+        async for chunk in stream_csv_plain(session, run):
+            await handle.write(chunk)
+    book = run.codebook()
+    for name, data in _codebook_files(book).items():
+        path.with_name(f"{path.stem}.{name}").write_bytes(data)
+    return book

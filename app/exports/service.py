@@ -1,0 +1,381 @@
+"""Exports: plan an export (validate, lay out, log) and keep population counts.
+
+``prepare_export`` does everything that can fail for a reason the analyst can
+fix (unknown wave or version, too many rows for Excel, a questionnaire that
+cannot be laid out) *before* a download starts; ``app.exports.runner`` then
+only reads and writes. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.exports import queries
+from app.exports.encode import fixed_variables
+from app.exports.errors import ExportOptionsError
+from app.exports.layout import Layout, build_layout
+from app.exports.models import PopulationCount
+from app.exports.schemas import ExportFormat, ExportRequest
+from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
+from app.exports.writers.xlsx import MAX_ROWS
+from app.questionnaires.compiler import CompiledQuestionnaire
+from app.questionnaires.models import QuestionnaireVersion
+from app.questionnaires.service import CompiledVersions
+from app.samples import service as samples_service
+from app.samples.models import Wave
+from app.staff import service as staff_service
+from app.staff.schemas import StaffContext
+
+MAX_POPULATION = 10_000_000
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    request: ExportRequest
+    wave: str
+    wave_name: str
+    selection: queries.Selection
+    layout: Layout
+    version_index: dict[int, int]
+    """questionnaire_versions.id → index in the layout's versions"""
+    version_rows: tuple[dict[str, object], ...]
+    scheme: Scheme
+    rows: int
+    data_as_of: dt.datetime | None
+
+    @property
+    def filename(self) -> str:
+        versions = "-".join(v.label for v in self.layout.versions)
+        return f"{self.wave}_{self.selection.questionnaire}_{versions}.{self.request.format.extension}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.wave_name} – {self.selection.questionnaire}"
+
+
+_VERSIONS = CompiledVersions()
+"""Compiled versions are immutable and keyed by content hash: a cache shared by
+the export threads of this process holds no mutable state."""
+
+
+def compiled(version: QuestionnaireVersion) -> CompiledQuestionnaire:
+    return _VERSIONS.get(version)
+
+
+async def list_versions(
+    session: AsyncSession, *, wave: Wave, questionnaire: str
+) -> list[queries.VersionCount]:
+    return await queries.versions_with_responses(
+        session, wave_id=wave.id, questionnaire=questionnaire
+    )
+
+
+async def prepare_export(
+    session: AsyncSession, *, request: ExportRequest, actor: StaffContext | str
+) -> ExportPlan:
+    """Check the request, lay out the columns, count the rows and log the export.
+
+    Refuses (``ExportOptionsError``) an unknown wave, a questionnaire the wave
+    did not field, versions without responses in the wave, and more rows than
+    Excel holds. The audit entry names the actor, the options and the row count.
+    """
+    wave = await samples_service.require_wave(session, request.wave)
+    fielded = await samples_service.get_wave_questionnaire(
+        session, wave_id=wave.id, questionnaire=request.questionnaire
+    )
+    if fielded is None:
+        raise ExportOptionsError(
+            f"Vragenlijst '{request.questionnaire}' is in wave '{wave.slug}' niet uitgezet."
+        )
+    counts = await list_versions(
+        session, wave=wave, questionnaire=request.questionnaire
+    )
+    versions = await _choose_versions(session, request, counts, fielded.version_id)
+    selection = queries.Selection(
+        wave.id,
+        request.questionnaire,
+        tuple(v.id for v in versions),
+        request.include_partial,
+    )
+    rows, latest = await queries.summary(session, selection)
+    if request.format is ExportFormat.xlsx and rows > MAX_ROWS:
+        raise ExportOptionsError(
+            f"Excel houdt hoogstens {MAX_ROWS} rijen; deze export heeft er {rows}. Kies CSV, SPSS of Parquet."
+        )
+    scheme = scheme_for(request.questionnaire)
+    labels = [v.version for v in versions]
+    layout = build_layout(
+        [compiled(v) for v in versions],
+        fixed=fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+    )
+    by_id = {c.version.id: c for c in counts}
+    version_rows = tuple(
+        {
+            "code": i + 1,
+            "label": v.version,
+            "content_hash": v.content_hash,
+            "respondents": (
+                by_id[v.id].complete
+                + (by_id[v.id].partial if request.include_partial else 0)
+            )
+            if v.id in by_id
+            else 0,
+        }
+        for i, v in enumerate(versions)
+    )
+    await staff_service.record_audit(
+        session,
+        actor=actor,
+        action="export.download",
+        target=f"{wave.slug}/{request.questionnaire}",
+        details={
+            "format": request.format.value,
+            "versions": labels,
+            "include_partial": request.include_partial,
+            "separator": request.separator,
+            "rows": rows,
+        },
+    )
+    return ExportPlan(
+        request,
+        wave.slug,
+        wave.name,
+        selection,
+        layout,
+        {v.id: i for i, v in enumerate(versions)},
+        version_rows,
+        scheme,
+        rows,
+        latest,
+    )
+
+
+async def _choose_versions(
+    session: AsyncSession,
+    request: ExportRequest,
+    counts: list[queries.VersionCount],
+    current_id: int | None,
+) -> list[QuestionnaireVersion]:
+    available = [c.version for c in counts]
+    if current_id is not None and current_id not in {v.id for v in available}:
+        current = await session.get(QuestionnaireVersion, current_id)
+        if current is not None:
+            available.append(current)
+    if not request.versions:
+        # every version with responses; the wave's current one if nobody responded yet
+        chosen = [c.version for c in counts] or available
+        if not chosen:
+            raise ExportOptionsError(
+                "Er is nog geen vragenlijstversie voor deze wave gekozen."
+            )
+        return chosen
+    by_label = {v.version: v for v in available}
+    unknown = [label for label in request.versions if label not in by_label]
+    if unknown:
+        known = ", ".join(by_label) or "geen"
+        raise ExportOptionsError(
+            f"Versie(s) {', '.join(unknown)} hebben geen responsen in deze wave (beschikbaar: {known})."
+        )
+    wanted = set(request.versions)
+    return [v for v in available if v.version in wanted]
+
+
+# --- Population counts ----------------------------------------------------------------
+
+
+async def population_counts(
+    session: AsyncSession, *, wave: Wave, questionnaire: str
+) -> dict[str, dict[str, int]]:
+    """Counts entered by staff: variable → value → count."""
+    rows = await session.scalars(
+        select(PopulationCount)
+        .where(
+            PopulationCount.wave_id == wave.id,
+            PopulationCount.questionnaire == questionnaire,
+        )
+        .order_by(PopulationCount.variable, PopulationCount.value)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row.variable, {})[row.value] = row.count
+    return counts
+
+
+async def set_population_counts(
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    questionnaire: str,
+    counts: dict[str, dict[str, int | None]],
+    actor: StaffContext | str,
+) -> dict[str, dict[str, int]]:
+    """Replace the entered counts named in ``counts`` (``None`` clears one).
+
+    Refuses variables the questionnaire's weighting does not use, unknown
+    values and counts outside 0..10,000,000, all before changing anything.
+    """
+    scheme = scheme_for(questionnaire)
+    errors = []
+    for variable, values in counts.items():
+        if variable not in scheme.variables:
+            errors.append(
+                f"'{variable}' wordt voor {questionnaire} niet gebruikt bij de weging"
+            )
+            continue
+        for value, count in values.items():
+            if value not in POPULATION_VALUES[variable]:
+                errors.append(f"onbekende waarde '{value}' voor {variable}")
+            elif count is not None and not 0 <= count <= MAX_POPULATION:
+                errors.append(
+                    f"{variable} {value}: aantal moet tussen 0 en {MAX_POPULATION} liggen"
+                )
+    if errors:
+        raise ExportOptionsError(
+            "Populatieaantallen niet opgeslagen: " + "; ".join(errors) + "."
+        )
+    name = actor if isinstance(actor, str) else actor.email
+    for variable, values in counts.items():
+        for value, count in values.items():
+            await session.execute(
+                delete(PopulationCount).where(
+                    PopulationCount.wave_id == wave.id,
+                    PopulationCount.questionnaire == questionnaire,
+                    PopulationCount.variable == variable,
+                    PopulationCount.value == value,
+                )
+            )
+            if count is not None:
+                session.add(
+                    PopulationCount(
+                        wave_id=wave.id,
+                        questionnaire=questionnaire,
+                        variable=variable,
+                        value=value,
+                        count=count,
+                        updated_at=utcnow(),
+                        updated_by=name,
+                    )
+                )
+    await session.flush()
+    await staff_service.record_audit(
+        session,
+        actor=actor,
+        action="export.population",
+        target=f"{wave.slug}/{questionnaire}",
+        details={"counts": {k: dict(v) for k, v in counts.items()}},
+    )
+    return await population_counts(session, wave=wave, questionnaire=questionnaire)
+
+
+@dataclass(frozen=True)
+class ResolvedPopulation:
+    counts: Population
+    sources: dict[str, str]
+    """variable → "ingevoerd" or "steekproefkader" (the wave's invitations)."""
+
+
+async def resolve_population(
+    session: AsyncSession, *, wave_id: int, questionnaire: str, scheme: Scheme
+) -> ResolvedPopulation:
+    """Entered counts where staff gave them, else the frame (invitations) per variable."""
+    entered: dict[str, dict[str, int]] = {}
+    rows = await session.scalars(
+        select(PopulationCount).where(
+            PopulationCount.wave_id == wave_id,
+            PopulationCount.questionnaire == questionnaire,
+        )
+    )
+    for row in rows:
+        entered.setdefault(row.variable, {})[row.value] = row.count
+    counts: dict[str, dict[str, float]] = {}
+    sources: dict[str, str] = {}
+    for variable in scheme.variables:
+        if variable in entered:
+            counts[variable] = {k: float(v) for k, v in entered[variable].items()}
+            sources[variable] = "ingevoerd"
+        else:
+            frame = await queries.frame_counts(
+                session, wave_id=wave_id, questionnaire=questionnaire, variable=variable
+            )
+            if frame:
+                counts[variable] = {k: float(v) for k, v in frame.items()}
+                sources[variable] = "steekproefkader"
+    return ResolvedPopulation(counts, sources)
+
+
+# --- What the staff pages show --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportChoices:
+    """The export page's form: waves, the chosen wave's questionnaires and versions."""
+
+    waves: list[Wave]
+    wave: Wave | None
+    questionnaires: list[str]
+    questionnaire: str | None
+    versions: list[queries.VersionCount]
+    scheme: Scheme | None
+    population_sources: dict[str, str]
+
+
+async def export_choices(
+    session: AsyncSession, *, wave: str | None, questionnaire: str | None
+) -> ExportChoices:
+    waves = await samples_service.list_waves(session)
+    chosen = next((w for w in waves if w.slug == wave), None)
+    if chosen is None:
+        return ExportChoices(waves, None, [], None, [], None, {})
+    fielded = [
+        wq.questionnaire
+        for wq in await samples_service.wave_questionnaires(session, wave=chosen)
+    ]
+    if questionnaire not in fielded:
+        return ExportChoices(waves, chosen, fielded, None, [], None, {})
+    assert questionnaire is not None
+    scheme = scheme_for(questionnaire)
+    population = await resolve_population(
+        session, wave_id=chosen.id, questionnaire=questionnaire, scheme=scheme
+    )
+    versions = await list_versions(session, wave=chosen, questionnaire=questionnaire)
+    return ExportChoices(
+        waves, chosen, fielded, questionnaire, versions, scheme, population.sources
+    )
+
+
+@dataclass(frozen=True)
+class PopulationRow:
+    variable: str
+    value: str
+    label: str
+    entered: int | None
+    frame: int
+
+
+async def population_overview(
+    session: AsyncSession, *, wave: Wave, questionnaire: str
+) -> list[PopulationRow]:
+    """Every count the questionnaire's weighting can use: entered and in the frame."""
+    scheme = scheme_for(questionnaire)
+    entered = await population_counts(session, wave=wave, questionnaire=questionnaire)
+    rows: list[PopulationRow] = []
+    for variable in scheme.variables:
+        frame = await queries.frame_counts(
+            session, wave_id=wave.id, questionnaire=questionnaire, variable=variable
+        )
+        rows += [
+            PopulationRow(
+                variable,
+                value,
+                label,
+                entered.get(variable, {}).get(value),
+                frame.get(value, 0),
+            )
+            for value, label in POPULATION_VALUES[variable].items()
+        ]
+    return rows

@@ -1,0 +1,160 @@
+"""Excel workbook: a data sheet and a codebook sheet, written in constant memory.
+
+XlsxWriter's ``constant_memory`` mode flushes each row to a temporary file, so
+memory stays flat whatever the number of rows. String conversion is off
+(``strings_to_formulas``/``_urls``/``_numbers``): text is always a text cell.
+Text that a spreadsheet would read as a formula when a user edits the cell is
+stored with Excel's ``quotePrefix`` attribute: the same thing Excel does when
+someone types an apostrophe before it, so the cell shows the exact answer and
+stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from app.exports.layout import Layout
+from app.exports.writers.text import fixed_timestamp, is_formula_like
+
+MAX_ROWS = 1_048_575
+"""Excel's limit minus the header row."""
+MAX_CELL = 32_767
+"""Excel's limit on characters in one cell."""
+
+
+class XlsxWriter:
+    def __init__(
+        self,
+        layout: Layout,
+        path: Path,
+        *,
+        stamp: dt.datetime | None,
+        tmpdir: str | None = None,
+    ) -> None:
+        self.layout = layout
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": tmpdir,
+            },
+        )
+        created = fixed_timestamp(stamp)
+        self.workbook.set_properties({"created": created, "title": "veldwerk export"})
+        self.bold = self.workbook.add_format({"bold": True})
+        self.quoted = self.workbook.add_format({"quote_prefix": True})
+        self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.sheet = self.workbook.add_worksheet("data")
+        self.sheet.freeze_panes(1, 1)
+        self.kinds = [v.kind for v in layout.variables]
+        for column, variable in enumerate(layout.variables):
+            self.sheet.write_string(0, column, variable.name, self.bold)
+        self.next_row = 1
+        self.truncated = 0
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        sheet, kinds = self.sheet, self.kinds
+        for row in rows:
+            r = self.next_row
+            for column, (kind, value) in enumerate(zip(kinds, row, strict=True)):
+                if value is None or value == "":
+                    continue
+                if kind == "text":
+                    self._text(r, column, value)
+                elif kind == "datetime":
+                    sheet.write_datetime(r, column, value, self.date)
+                else:
+                    sheet.write_number(r, column, value)
+            self.next_row += 1
+
+    def _text(self, row: int, column: int, value: str) -> None:
+        text = value.replace("\x00", "")
+        if len(text) > MAX_CELL:
+            text = text[:MAX_CELL]
+            self.truncated += 1
+        if is_formula_like(text):
+            self.sheet.write_string(row, column, text, self.quoted)
+        else:
+            self.sheet.write_string(row, column, text)
+
+    def close(self, codebook: dict[str, Any]) -> None:
+        sheet = self.workbook.add_worksheet("codebook")
+        header = [
+            "variable",
+            "label",
+            "type",
+            "vraag",
+            "tekst",
+            "versies",
+            "gevraagd aan",
+            "waarden",
+            "ontbrekend",
+            "gevraagd",
+            "beantwoord",
+            "weet niet",
+            "opmerkingen",
+        ]
+        for column, text in enumerate(header):
+            sheet.write_string(0, column, text, self.bold)
+        for r, variable in enumerate(codebook["variables"], start=1):
+            counts = variable.get("counts") or {}
+            cells = [
+                variable["name"],
+                variable["label"],
+                variable["type"],
+                variable["question_id"] or "",
+                variable["text"],
+                ", ".join(variable["versions"]),
+                " | ".join(
+                    f"{x['version']}: {x['words']}" for x in variable["routing"]
+                ),
+                "; ".join(f"{v['code']} = {v['label']}" for v in variable["values"]),
+                "; ".join(f"{m['code']} = {m['label']}" for m in variable["missing"]),
+                counts.get("asked"),
+                counts.get("answered"),
+                counts.get("dont_know"),
+                " ".join(variable["notes"]),
+            ]
+            for column, value in enumerate(cells):
+                if isinstance(value, int):
+                    sheet.write_number(r, column, value)
+                elif value:
+                    self._write_text(sheet, r, column, str(value))
+        info = self.workbook.add_worksheet("toelichting")
+        lines = [
+            codebook["title"],
+            f"Rijen: {codebook['dataset']['rows']}",
+            codebook["missing_values"]["csv_parquet_xlsx"],
+            f"Weging: {codebook['weighting'].get('title', '')}. {codebook['weighting'].get('description', '')}",
+            *codebook["weighting"].get("warnings", []),
+            codebook["formula_injection"],
+            *(
+                [
+                    "Ingekorte teksten (Excel: max. 32.767 tekens): "
+                    + str(self.truncated)
+                ]
+                if self.truncated
+                else []
+            ),
+            "Volledig codeboek (JSON):",
+            json.dumps(codebook["weighting"], ensure_ascii=False)[:MAX_CELL],
+        ]
+        for r, line in enumerate(lines):
+            self._write_text(info, r, 0, str(line))
+        self.workbook.close()
+
+    def _write_text(self, sheet: Any, row: int, column: int, text: str) -> None:
+        text = text.replace("\x00", "")[:MAX_CELL]
+        if is_formula_like(text):
+            sheet.write_string(row, column, text, self.quoted)
+        else:
+            sheet.write_string(row, column, text)

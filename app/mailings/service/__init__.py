@@ -1,0 +1,45 @@
+"""Service functions of the mailings domain that routes and the CLI call.
+
+``fieldwork``: a wave's calendar (sending days and hours, recesses).
+``plans``: mailings, the resolved plan, scheduling (enqueueing one outbox row
+per audience member, idempotently), pause, resume, cancel. Sending itself is
+the worker's; unknown fates, previews, test mails and opt-outs are in
+``app.mailings.delivery``. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from app.mailings.service.fieldwork import (
+    Actor,
+    actor_name,
+    add_recess,
+    calendar_for_wave,
+    delete_recess,
+    ensure_calendar,
+    list_recesses,
+    update_calendar,
+)
+from app.mailings.service.plans import (
+    Plan,
+    PlannedMailing,
+    TierMoment,
+    cancel_mailing,
+    create_mailing,
+    delete_mailing,
+    get_mailing,
+    list_mailings,
+    pause_mailing,
+    purge_caught_mails,
+    require_mailing,
+    resolve_wave_plan,
+    resume_mailing,
+    schedule_mailing,
+)
+
+__all__ = [
+    "Actor", "Plan", "PlannedMailing", "TierMoment", "actor_name", "add_recess",
+    "calendar_for_wave", "cancel_mailing", "create_mailing", "delete_mailing",
+    "delete_recess", "ensure_calendar", "get_mailing", "list_mailings",
+    "list_recesses", "pause_mailing", "purge_caught_mails", "require_mailing",
+    "resolve_wave_plan", "resume_mailing", "schedule_mailing", "update_calendar",
+]  # fmt: skip

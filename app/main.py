@@ -1,0 +1,107 @@
+"""The FastAPI application: ``create_app(settings)`` wires everything.
+
+The engine, sessionmaker, templates and loaded questionnaires live on
+``app.state``, created in the lifespan; nothing with state is module-global, so
+tests and several worker processes each build their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.questionnaires.service import CompiledVersions
+from app.web import STATIC_DIR, SecurityHeadersMiddleware, create_templates
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.check_questionnaires_on_startup:
+            _check_questionnaire_files(settings)
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="veldwerk",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.templates = create_templates()
+    app.state.versions = CompiledVersions()
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _include_routers(app)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/staff/", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _check_questionnaire_files(settings: Settings) -> None:
+    """Refuse to start with a broken questionnaire file (file, line and reason)."""
+    from app.questionnaires.errors import DefinitionErrors
+    from app.questionnaires.service import load_all
+
+    if not settings.questionnaires_dir.is_dir():
+        return
+    try:
+        load_all(settings.questionnaires_dir)
+    except DefinitionErrors as exc:
+        details = "\n".join(str(p) for p in exc.problems)
+        raise RuntimeError(
+            f"questionnaire files have errors; not starting:\n{details}"
+        ) from None
+
+
+def _include_routers(app: FastAPI) -> None:
+    from app.exports.routes import router as exports_router
+    from app.mailings.public_routes import router as mailings_public_router
+    from app.mailings.routes import router as mailings_router
+    from app.monitoring.routes import router as monitoring_router
+    from app.questionnaires.routes import router as questionnaires_router
+    from app.responses.routes import router as responses_router
+    from app.samples.routes import router as samples_router
+    from app.staff.routes import router as staff_router
+
+    app.include_router(responses_router)
+    app.include_router(mailings_public_router)
+    app.include_router(staff_router, prefix="/staff")
+    app.include_router(questionnaires_router, prefix="/staff")
+    app.include_router(samples_router, prefix="/staff")
+    app.include_router(mailings_router, prefix="/staff")
+    app.include_router(monitoring_router, prefix="/staff")
+    app.include_router(exports_router, prefix="/staff")
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory app.main:app_factory``."""
+    return create_app()

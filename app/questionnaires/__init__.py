@@ -1,0 +1,8 @@
+"""Questionnaires: definition files, their versions, routing and text piping.
+
+Owns the file format (``definition.py``), loading with located errors
+(``loader.py``), the routing grammar (``expressions.py``), the pure routing engine
+(``routing.py``), static checks, version diffs and published versions.
+Invariant: a published version is immutable; respondents stay on the version
+they started. Routing conditions are a grammar, never Python ``eval``.
+"""

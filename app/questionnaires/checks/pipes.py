@@ -1,0 +1,96 @@
+"""Checks on text piping: ``${x}`` in a text must be known when the text is shown.
+
+A page is rendered before its answers are submitted, so a text may only pipe
+questions from earlier pages (and derived values that depend only on those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from app.questionnaires.checks.context import Context
+from app.questionnaires.compiler import options_path
+from app.questionnaires.definition import PIPE, Grid, Info
+from app.questionnaires.errors import ErrorCode
+from app.questionnaires.yamlsource import Path
+
+AFTER_ALL = 10**9
+_QUESTION_TEXTS = (
+    "text",
+    "help",
+    "label",
+    "title",
+    "required_message",
+    "constraint_message",
+    "min_label",
+    "max_label",
+    "unit",
+)
+
+
+def piped_texts(ctx: Context) -> Iterator[tuple[str, Path, int, str]]:
+    """(where, path, page index at which it is shown, text) for every pipeable text."""
+    qn = ctx.qn
+    yield "welcome", ("welcome",), -1, qn.welcome
+    yield "thanks", ("thanks",), AFTER_ALL, qn.thanks
+    page_index = 0
+    for bi, block in enumerate(qn.blocks):
+        if block.title:
+            yield f"block {block.id}", ("blocks", bi, "title"), page_index, block.title
+        for pi, page in enumerate(block.pages):
+            for key in ("title", "intro"):
+                if text := getattr(page, key):
+                    yield (
+                        f"page {page.id}",
+                        ("blocks", bi, "pages", pi, key),
+                        page_index,
+                        text,
+                    )
+            page_index += 1
+    for info in ctx.questions.values():
+        q, path = info.model, info.path
+        for key in _QUESTION_TEXTS:
+            if isinstance(text := getattr(q, key, None), str):
+                yield f"question {q.id}", (*path, key), info.page_index, text
+        if not isinstance(q, Info):
+            opath = options_path(q, path)
+            for oi, option in enumerate(info.options):
+                yield (
+                    f"question {q.id}",
+                    (*opath, oi, "label"),
+                    info.page_index,
+                    option.label,
+                )
+            key = "rows" if isinstance(q, Grid) else "items"
+            for ri, row in enumerate(info.rows):
+                yield (
+                    f"question {q.id}",
+                    (*path, key, ri, "text"),
+                    info.page_index,
+                    row.text,
+                )
+
+
+def check_pipes(ctx: Context) -> None:
+    for where, path, shown_on, text in piped_texts(ctx):
+        for match in PIPE.finditer(text):
+            name, row = match.group(1), match.group(2)
+            ref = f"{name}.{row}" if row else name
+            available = _available_from(ctx, name, row)
+            if available is None:
+                ctx.report(ErrorCode.PIPE_UNKNOWN, path, where=where, ref=ref)
+            elif available >= shown_on:
+                ctx.report(ErrorCode.PIPE_FORWARD, path, where=where, ref=ref)
+
+
+def _available_from(ctx: Context, name: str, row: str | None) -> int | None:
+    """Page index after which ``${name}`` has a value; ``None`` when unknown."""
+    if (info := ctx.questions.get(name)) is not None:
+        if row and row not in {r.id for r in info.rows}:
+            return None
+        return info.page_index
+    if (derived := ctx.derived.get(name)) is not None and not row:
+        return derived.ready_page
+    if name in ctx.qn.attributes and not row:
+        return -2
+    return None

@@ -1,0 +1,104 @@
+"""``veldwerk questionnaire publish|versions``: the commands that need the database.
+
+Added to the engine's ``questionnaire`` group (``app/questionnaires/cli.py``),
+which stays free of sessions and settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cli_support import cli_actor, run_in_session
+from app.config import Settings
+from app.errors import AppError
+from app.questionnaires import service
+from app.questionnaires.cli import questionnaire_group, resolve
+from app.questionnaires.errors import DefinitionErrors
+from app.samples import service as samples_service
+from app.staff import service as staff_service
+
+
+@questionnaire_group.command("publish")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--wave",
+    "wave_slug",
+    help="Also make it the version new starters of this wave get.",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Questionnaire folder.",
+)
+@click.pass_obj
+def publish_command(
+    settings: Settings, files: tuple[str, ...], wave_slug: str | None, root: Path | None
+) -> None:
+    """Publish FILE... (paths or refs like officials/2024) as immutable versions.
+
+    Publishing an unchanged, already published file does nothing; publishing an
+    edited one is refused: make a new version file instead.
+    """
+    folder = root or settings.questionnaires_dir
+    paths = [resolve(ref, folder) for ref in files]
+
+    async def work(session: AsyncSession) -> list[str]:
+        lines = []
+        for path in paths:
+            version, new = await service.publish_file(session, path=path)
+            lines.append(
+                f"{version.ref}: {'published' if new else 'already published, unchanged'} ({version.content_hash[:12]})"
+            )
+            if new:
+                await staff_service.record_audit(
+                    session,
+                    actor=cli_actor(),
+                    action="questionnaire.publish",
+                    target=version.ref,
+                    details={"hash": version.content_hash},
+                )
+            if wave_slug:
+                wave = await samples_service.require_wave(session, wave_slug)
+                await samples_service.set_wave_version(
+                    session,
+                    wave=wave,
+                    questionnaire=version.questionnaire,
+                    version_id=version.id,
+                )
+                lines.append(
+                    f"{version.ref}: new starters of wave {wave.slug} now get this version"
+                )
+        return lines
+
+    try:
+        for line in run_in_session(settings, work):
+            click.echo(line)
+    except DefinitionErrors as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+    except AppError as exc:
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from None
+
+
+@questionnaire_group.command("versions")
+@click.pass_obj
+def versions_command(settings: Settings) -> None:
+    """List published versions."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{v.ref}\t{v.published_at:%Y-%m-%d %H:%M}\t{v.content_hash[:12]}\t{v.title}"
+            for v in await service.list_versions(session)
+        ]
+
+    for line in run_in_session(settings, work):
+        click.echo(line)
+
+
+COMMANDS = [questionnaire_group]

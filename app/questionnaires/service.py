@@ -1,0 +1,266 @@
+"""Published versions: publishing files, serving stored versions, immutability.
+
+A version is published by storing its exact file text and hash. Respondents are
+always served from the stored text (compiled once per process and cached by
+hash), so a version cannot change under a respondent's feet, and every app and
+worker process serves the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.questionnaires import loader
+from app.questionnaires.compiler import CompiledQuestionnaire, compile_questionnaire
+from app.questionnaires.definition import Questionnaire
+from app.questionnaires.errors import DefinitionErrors
+from app.questionnaires.models import QuestionnaireVersion
+
+
+class PublishedVersionChanged(Conflict):
+    """A published version's file was edited; published versions are immutable."""
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """How a questionnaire file relates to what is published."""
+
+    path: Path
+    questionnaire: str
+    version: str
+    content_hash: str
+    published: QuestionnaireVersion | None
+
+    @property
+    def state(self) -> str:
+        if self.published is None:
+            return "draft"
+        return (
+            "published"
+            if self.published.content_hash == self.content_hash
+            else "changed"
+        )
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """The immutable facts of a published version (safe to cache across requests)."""
+
+    id: int
+    questionnaire: str
+    version: str
+    content_hash: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.questionnaire}/{self.version}"
+
+
+class CompiledVersions:
+    """Per-process cache of compiled versions, keyed by content hash and by id.
+
+    Loading a version (parse, check, compile) takes a good fraction of a second;
+    doing it per respondent request would be absurd. Published versions are
+    immutable, so the cache never goes stale and can be shared by all requests.
+    """
+
+    def __init__(self, max_size: int = 64) -> None:
+        self._items: OrderedDict[str, CompiledQuestionnaire] = OrderedDict()
+        self._by_id: dict[int, tuple[VersionInfo, CompiledQuestionnaire]] = {}
+        self._max_size = max_size
+
+    async def by_id(
+        self, session: AsyncSession, version_id: int
+    ) -> tuple[VersionInfo, CompiledQuestionnaire] | None:
+        cached = self._by_id.get(version_id)
+        if cached is not None:
+            return cached
+        version = await session.get(QuestionnaireVersion, version_id)
+        if version is None:
+            return None
+        info = VersionInfo(version.id, version.questionnaire, version.version, version.content_hash)
+        entry = (info, self.get(version))
+        if len(self._by_id) >= self._max_size:
+            self._by_id.clear()
+        self._by_id[version_id] = entry
+        return entry
+
+    def get(self, version: QuestionnaireVersion) -> CompiledQuestionnaire:
+        compiled = self._items.get(version.content_hash)
+        if compiled is None:
+            compiled = compile_questionnaire(
+                Questionnaire.model_validate_json(version.definition_json),
+                source=f"{version.ref}.yaml",
+                content_hash=version.content_hash,
+            )
+            self._items[version.content_hash] = compiled
+            if len(self._items) > self._max_size:
+                self._items.popitem(last=False)
+        else:
+            self._items.move_to_end(version.content_hash)
+        return compiled
+
+
+async def get_version(
+    session: AsyncSession, *, questionnaire: str, version: str
+) -> QuestionnaireVersion | None:
+    return await session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire == questionnaire,
+            QuestionnaireVersion.version == version,
+        )
+    )
+
+
+async def require_version(
+    session: AsyncSession, *, questionnaire: str, version: str
+) -> QuestionnaireVersion:
+    found = await get_version(session, questionnaire=questionnaire, version=version)
+    if found is None:
+        raise NotFound(f"Versie {questionnaire}/{version} is niet gepubliceerd.")
+    return found
+
+
+async def get_version_by_id(
+    session: AsyncSession, version_id: int
+) -> QuestionnaireVersion | None:
+    return await session.get(QuestionnaireVersion, version_id)
+
+
+async def list_versions(session: AsyncSession) -> list[QuestionnaireVersion]:
+    return list(
+        await session.scalars(
+            select(QuestionnaireVersion).order_by(
+                QuestionnaireVersion.questionnaire, QuestionnaireVersion.published_at
+            )
+        )
+    )
+
+
+async def newest_version(
+    session: AsyncSession, *, questionnaire: str
+) -> QuestionnaireVersion | None:
+    return await session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire == questionnaire)
+        .order_by(
+            QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc()
+        )
+        .limit(1)
+    )
+
+
+def changed_message(path: str, questionnaire: str, version: str) -> str:
+    return (
+        f"{path}: version {questionnaire}/{version} is already published and cannot change. "
+        f"Published versions are immutable so that respondents and analysts keep seeing what "
+        f"was fielded. Copy your edits into a new version file (e.g. "
+        f"questionnaires/{questionnaire}/{version}-2.yaml with 'version: \"{version}-2\"'), "
+        f"publish that, and restore this file."
+    )
+
+
+async def publish_file(
+    session: AsyncSession, *, path: Path, published_by_id: int | None = None
+) -> tuple[QuestionnaireVersion, bool]:
+    """Check and publish a questionnaire file. Returns (version, newly_published).
+
+    Refuses (``PublishedVersionChanged``) when this version was published before
+    with different content; publishing the same content again is a no-op.
+    Raises ``DefinitionErrors`` (file, line, reason) when the file is broken.
+    """
+    data = path.read_bytes()
+    compiled = loader.load_bytes(data, str(path))
+    return await publish_compiled(
+        session,
+        compiled=compiled,
+        text=data.decode("utf-8-sig"),
+        path=str(path),
+        published_by_id=published_by_id,
+    )
+
+
+async def publish_compiled(
+    session: AsyncSession,
+    *,
+    compiled: CompiledQuestionnaire,
+    text: str,
+    path: str,
+    published_by_id: int | None = None,
+) -> tuple[QuestionnaireVersion, bool]:
+    """Publish an already loaded version; ``text`` is the file's exact text."""
+    definition = compiled.definition
+    existing = await get_version(
+        session, questionnaire=definition.questionnaire, version=definition.version
+    )
+    if existing is not None:
+        if existing.content_hash != compiled.content_hash:
+            raise PublishedVersionChanged(
+                changed_message(path, definition.questionnaire, definition.version)
+            )
+        return existing, False
+    version = QuestionnaireVersion(
+        questionnaire=definition.questionnaire,
+        version=definition.version,
+        title=definition.title,
+        content_hash=compiled.content_hash,
+        source=text,
+        definition_json=definition.model_dump_json(),
+        published_by_id=published_by_id,
+    )
+    session.add(version)
+    await session.flush()
+    return version, True
+
+
+def questionnaire_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:
+    """Every file under ``root`` with its publication state (draft/published/changed)."""
+    published = {(v.questionnaire, v.version): v for v in await list_versions(session)}
+    statuses = []
+    for path in questionnaire_files(root):
+        questionnaire, version = path.parent.name, path.stem
+        statuses.append(
+            FileStatus(
+                path=path,
+                questionnaire=questionnaire,
+                version=version,
+                content_hash=loader.content_hash(path.read_bytes()),
+                published=published.get((questionnaire, version)),
+            )
+        )
+    return statuses
+
+
+def load_all(root: Path) -> dict[tuple[str, str], CompiledQuestionnaire]:
+    """Load and check every file; raises ``DefinitionErrors`` listing all problems."""
+    return loader.load_directory(root)
+
+
+__all__ = [
+    "CompiledVersions",
+    "DefinitionErrors",
+    "FileStatus",
+    "PublishedVersionChanged",
+    "VersionInfo",
+    "changed_message",
+    "file_statuses",
+    "get_version",
+    "get_version_by_id",
+    "list_versions",
+    "load_all",
+    "newest_version",
+    "publish_compiled",
+    "publish_file",
+    "questionnaire_files",
+    "require_version",
+]

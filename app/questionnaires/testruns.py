@@ -1,0 +1,64 @@
+"""Test runs: staff try a version as a respondent with chosen sample attributes.
+
+A test run is an ordinary invitation marked ``is_test`` in a wave of its own,
+with its response pinned to the chosen version. The respondent pages then show
+which routing conditions fired. Test invitations are never counted by the
+monitor, mailed, or exported.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import utcnow
+from app.questionnaires.models import QuestionnaireVersion
+from app.responses.models import Response
+from app.samples import catalogue
+from app.samples import service as samples_service
+
+TEST_WAVE_SLUG = "proefinvullingen"
+
+
+async def start(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    version: QuestionnaireVersion,
+    attributes: dict[str, str],
+) -> str:
+    """Create a test invitation and its response on ``version``; return the token."""
+    wave = await samples_service.get_wave(session, TEST_WAVE_SLUG)
+    if wave is None:
+        wave = await samples_service.create_wave(
+            session, slug=TEST_WAVE_SLUG, name="Proefinvullingen (tellen nooit mee)"
+        )
+    values: dict[str, object] = dict(attributes)
+    function = attributes.get("function")
+    if function in catalogue.FUNCTIONS:
+        values.setdefault("tier", catalogue.FUNCTIONS[function].tier)
+    invitation, token = await samples_service.create_invitation(
+        session,
+        settings,
+        wave=wave,
+        questionnaire=version.questionnaire,
+        is_test=True,
+        attributes=values,
+    )
+    now = utcnow()
+    session.add(
+        Response(
+            invitation_id=invitation.id,
+            version_id=version.id,
+            status="started",
+            answers={},
+            submitted_pages=[],
+            started_at=now,
+            updated_at=now,
+        )
+    )
+    invitation.status = "started"
+    invitation.started_at = now
+    invitation.last_activity_at = now
+    await session.flush()
+    return token

@@ -1,0 +1,54 @@
+"""Responses (answers) and per-page paradata.
+
+A response belongs to an invitation, not to a contact: it holds no name or
+address. It is pinned to the questionnaire version it started on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+class Response(Base):
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), unique=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="started")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    response_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped on every saved page; guards against lost updates from two tabs."""
+
+
+class PageVisit(Base):
+    """Time spent per page, as paradata for analysts and for burden reports."""
+
+    __tablename__ = "page_visits"
+    __table_args__ = (UniqueConstraint("response_id", "page_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE")
+    )
+    page_id: Mapped[str] = mapped_column(String(32))
+    first_shown_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_shown_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    seconds_spent: Mapped[float] = mapped_column(default=0.0)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,245 @@
+"""What a page looks like for one respondent: a plain view model for the templates.
+
+Pure: takes the compiled version, the answers and attributes (and, after a
+failed submission, the raw form and its errors) and returns dataclasses. The
+templates only lay it out. Texts are piped here (``${function}`` → "burgemeester")
+and stay plain text: Jinja escapes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.questionnaires import routing
+from app.questionnaires.compiler import CompiledQuestionnaire
+from app.questionnaires.definition import other_key
+
+FormData = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class OptionView:
+    code: int
+    label: str
+    checked: bool
+    is_missing: bool
+    exclusive: bool
+    other: bool
+
+
+@dataclass(frozen=True)
+class RowView:
+    id: str
+    field: str
+    text: str
+    value: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    type: str
+    text: str
+    help: str | None
+    required: bool
+    error: str | None
+    options: list[OptionView] = field(default_factory=list)
+    rows: list[RowView] = field(default_factory=list)
+    value: str = ""
+    other_value: str = ""
+    other_error: str | None = None
+    other_code: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    min_label: str | None = None
+    max_label: str | None = None
+    scale_points: list[OptionView] = field(default_factory=list)
+    multiline: bool = False
+    max_length: int | None = None
+    unit: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class PageView:
+    id: str
+    title: str | None
+    intro: str | None
+    questions: list[QuestionView]
+    errors: list[tuple[str, str, str]]
+    """(anchor id, question text, message) for the summary at the top."""
+
+
+def build_page(
+    cq: CompiledQuestionnaire,
+    page_id: str,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+    *,
+    form: FormData | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> PageView:
+    errors = errors or {}
+    page = cq.page_by_id[page_id].model
+    # After a failed submission, route on what was just typed where it parsed.
+    views = []
+    summary: list[tuple[str, str, str]] = []
+    for question in routing.visible_questions(cq, page_id, answers, attributes):
+        view = _question(cq, question.id, answers, attributes, form, errors)
+        views.append(view)
+        for key, message in errors.items():
+            if (
+                key == question.id
+                or key.startswith(question.id + ".")
+                or key == other_key(question.id)
+            ):
+                summary.append((_anchor(key), view.text, message))
+    return PageView(
+        id=page.id,
+        title=routing.pipe(page.title, cq, answers, attributes) if page.title else None,
+        intro=routing.pipe(page.intro, cq, answers, attributes) if page.intro else None,
+        questions=views,
+        errors=summary,
+    )
+
+
+def _anchor(field_name: str) -> str:
+    return "f-" + field_name.replace(".", "-")
+
+
+def _submitted(form: FormData | None, key: str) -> list[str] | None:
+    if form is None:
+        return None
+    return [v for v in form.get(key, ()) if v != ""]
+
+
+def _question(
+    cq: CompiledQuestionnaire,
+    question_id: str,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+    form: FormData | None,
+    errors: Mapping[str, str],
+) -> QuestionView:
+    compiled = cq.questions[question_id]
+    model = compiled.model
+    text = routing.pipe(model.text, cq, answers, attributes)
+    base = {
+        "id": model.id,
+        "type": model.type,
+        "text": text,
+        "help": routing.pipe(model.help, cq, answers, attributes)
+        if getattr(model, "help", None)
+        else None,
+        "required": bool(getattr(model, "required", False)),
+        "error": errors.get(model.id),
+    }
+    if model.type == "info":
+        return QuestionView(**base, title=getattr(model, "title", None))
+    stored = answers.get(model.id)
+    other_key_ = other_key(model.id)
+    other_form = _submitted(form, other_key_)
+    other_value = (
+        other_form[0]
+        if other_form
+        else ("" if form is not None else str(answers.get(other_key_) or ""))
+    )
+    options = _options(cq, model.id, stored, answers, attributes, form)
+    extra = {
+        "options": options,
+        "other_value": other_value,
+        "other_error": errors.get(other_key_),
+        "other_code": compiled.other_code,
+    }
+    if model.type in ("grid",) or (model.type == "number" and compiled.rows):
+        extra["rows"] = _rows(cq, model.id, stored, answers, attributes, form, errors)
+    if model.type == "scale":
+        points = [
+            OptionView(
+                n, str(n), _is_checked(n, stored, form, model.id), False, False, False
+            )
+            for n in range(model.min, model.max + 1)
+        ]
+        extra.update(
+            scale_points=points, min_label=model.min_label, max_label=model.max_label
+        )
+    if model.type in ("number", "text"):
+        submitted = _submitted(form, model.id)
+        if submitted is not None:
+            extra["value"] = submitted[0] if submitted else ""
+        elif (
+            isinstance(stored, int)
+            and model.type == "number"
+            and stored in compiled.labels
+        ):
+            extra["value"] = ""
+        elif stored is not None and not isinstance(stored, dict):
+            extra["value"] = str(stored)
+    if model.type == "number":
+        extra.update(minimum=model.min, maximum=model.max, unit=model.unit)
+    if model.type == "text":
+        extra.update(multiline=model.multiline, max_length=model.max_length)
+    return QuestionView(**base, **extra)
+
+
+def _is_checked(code: int, stored: object, form: FormData | None, key: str) -> bool:
+    if form is not None:
+        return str(code) in (_submitted(form, key) or [])
+    if isinstance(stored, list):
+        return code in stored
+    return stored == code
+
+
+def _options(
+    cq: CompiledQuestionnaire,
+    question_id: str,
+    stored: object,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+    form: FormData | None,
+) -> list[OptionView]:
+    compiled = cq.questions[question_id]
+    key = f"{question_id}.option" if compiled.model.type == "number" else question_id
+    return [
+        OptionView(
+            code=option.code,
+            label=routing.pipe(option.label, cq, answers, attributes),
+            checked=_is_checked(option.code, stored, form, key),
+            is_missing=option.missing is not None,
+            exclusive=option.exclusive,
+            other=option.other,
+        )
+        for option in routing.visible_options(cq, question_id, answers, attributes)
+    ]
+
+
+def _rows(
+    cq: CompiledQuestionnaire,
+    question_id: str,
+    stored: object,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+    form: FormData | None,
+    errors: Mapping[str, str],
+) -> list[RowView]:
+    values = stored if isinstance(stored, dict) else {}
+    rows = []
+    for row in routing.visible_rows(cq, question_id, answers, attributes):
+        field_name = f"{question_id}.{row.id}"
+        submitted = _submitted(form, field_name)
+        if submitted is not None:
+            value = submitted[0] if submitted else ""
+        else:
+            value = "" if values.get(row.id) is None else str(values[row.id])
+        rows.append(
+            RowView(
+                id=row.id,
+                field=field_name,
+                text=routing.pipe(row.text, cq, answers, attributes),
+                value=value,
+                error=errors.get(field_name),
+            )
+        )
+    return rows

@@ -1,0 +1,193 @@
+"""The respondent's pages under ``/s/<token>``: welcome, pages, thank-you.
+
+Server-rendered forms that work without JavaScript (POST → 303 → GET); htmx
+boosts them when present. Every page is saved on submit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep, utcnow
+from app.questionnaires import routing
+from app.questionnaires.service import CompiledVersions
+from app.responses import rendering, service
+from app.responses.service import Survey
+from app.web import render
+
+router = APIRouter()
+
+Token = Annotated[str, Path(max_length=100)]
+PageId = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def get_versions(request: Request) -> CompiledVersions:
+    versions: CompiledVersions = request.app.state.versions
+    return versions
+
+
+VersionsDep = Annotated[CompiledVersions, Depends(get_versions)]
+
+
+def _url(token: str, page_id: str | None = None) -> str:
+    return f"/s/{token}/p/{page_id}" if page_id else f"/s/{token}/klaar"
+
+
+def _context(survey: Survey, **extra: object) -> dict[str, object]:
+    definition = survey.compiled.definition
+    return {
+        "survey": survey,
+        "definition": definition,
+        "lang": definition.language,
+        **extra,
+    }
+
+
+@router.get("/s/{token}", name="survey_start_page")
+async def welcome(
+    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+) -> Response:
+    survey = await service.open_survey(session, token=token, versions=versions)
+    if survey.is_complete:
+        return render(request, "responses/completed.html", _context(survey))
+    if survey.response is not None:
+        return RedirectResponse(
+            _url(token, service.resume_page_id(survey)), status_code=303
+        )
+    return render(request, "responses/welcome.html", _context(survey, token=token))
+
+
+@router.post("/s/{token}")
+async def start(
+    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+) -> Response:
+    survey = await service.open_survey(
+        session, token=token, versions=versions, for_update=True
+    )
+    if survey.is_complete:
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    await service.start(session, survey)
+    return RedirectResponse(
+        _url(token, service.resume_page_id(survey)), status_code=303
+    )
+
+
+@router.get("/s/{token}/p/{page_id}", name="survey_page")
+async def show_page(
+    request: Request,
+    token: Token,
+    page_id: PageId,
+    session: SessionDep,
+    versions: VersionsDep,
+) -> Response:
+    survey = await service.open_survey(
+        session, token=token, versions=versions, for_update=True
+    )
+    if survey.response is None or survey.is_complete:
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    if not service.may_show(survey, page_id):
+        return RedirectResponse(
+            _url(token, service.resume_page_id(survey)), status_code=303
+        )
+    await service.page_shown(session, survey, page_id)
+    view = rendering.build_page(
+        survey.compiled, page_id, survey.answers, survey.attributes
+    )
+    return _render_page(request, survey, token, view)
+
+
+@router.post("/s/{token}/p/{page_id}")
+async def submit_page(
+    request: Request,
+    token: Token,
+    page_id: PageId,
+    session: SessionDep,
+    versions: VersionsDep,
+) -> Response:
+    survey = await service.open_survey(
+        session, token=token, versions=versions, for_update=True
+    )
+    if survey.response is None or survey.is_complete:
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    if not service.may_show(survey, page_id):
+        return RedirectResponse(
+            _url(token, service.resume_page_id(survey)), status_code=303
+        )
+    form = await request.form()
+    data = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+    going_back = form.get("nav") == "back"
+    shown_field = form.get("_shown")
+    shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
+    outcome = await service.submit_page(
+        session,
+        survey,
+        page_id=page_id,
+        form=data,
+        going_back=going_back,
+        shown=shown,
+        shown_at=_shown_at(form.get("_t")),
+    )
+    if outcome.errors:
+        view = rendering.build_page(
+            survey.compiled,
+            page_id,
+            outcome.display_answers,
+            survey.attributes,
+            form=data,
+            errors=outcome.errors,
+        )
+        return _render_page(request, survey, token, view, status_code=422)
+    return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
+
+
+def _shown_at(stamp: object) -> dt.datetime | None:
+    """The moment the page was shown, as the form carried it back (epoch ms)."""
+    if not isinstance(stamp, str) or not stamp.isdigit() or len(stamp) > 15:
+        return None
+    return dt.datetime.fromtimestamp(int(stamp) / 1000, dt.UTC)
+
+
+def _render_page(
+    request: Request,
+    survey: Survey,
+    token: str,
+    view: rendering.PageView,
+    status_code: int = 200,
+) -> Response:
+    position, total = service.progress(survey, view.id)
+    previous = routing.previous_page_id(
+        survey.compiled, view.id, survey.answers, survey.attributes
+    )
+    explain = None
+    if survey.invitation.is_test:
+        explain = routing.explain(survey.compiled, survey.answers, survey.attributes)
+    return render(
+        request,
+        "responses/page.html",
+        _context(
+            survey,
+            token=token,
+            page=view,
+            position=position,
+            total=total,
+            percent=int(100 * (position - 1) / total) if total else 0,
+            has_previous=previous is not None,
+            shown_at=int(utcnow().timestamp() * 1000),
+            explain=explain,
+        ),
+        status_code=status_code,
+    )
+
+
+@router.get("/s/{token}/klaar", name="survey_done")
+async def done(
+    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+) -> Response:
+    survey = await service.open_survey(session, token=token, versions=versions)
+    if not survey.is_complete:
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    return render(request, "responses/thanks.html", _context(survey))

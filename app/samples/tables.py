@@ -1,0 +1,248 @@
+"""Reading tabular files as they arrive: CSV (any common separator and encoding) and XLSX.
+
+Pure and streaming: a binary stream in, ``(line, cells)`` records out, one at a
+time, so a file of any length is read in constant memory. ``inspect`` reads the
+file once in binary to fix what the text passes need: its SHA-256, whether it
+is UTF-8 (with or without BOM) or Windows-1252 (what Dutch Excel writes), and
+the separator. Line numbers are the ones a spreadsheet shows, so a report can
+say "line 418, column C".
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Literal
+
+CHUNK = 1 << 20
+DELIMITERS = (";", ",", "\t", "|")
+_SEP_LINE = re.compile(r"\ufeff?sep=(.)\s*\Z", re.IGNORECASE)
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read (format, encoding, broken quoting)."""
+
+    def __init__(self, code: str, message: str, *, line: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    kind: Literal["csv", "xlsx"]
+    encoding: str | None
+    delimiter: str | None
+    skip_lines: int
+    sha256: str
+    size: int
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: what a spreadsheet calls the column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def inspect(
+    source: IO[bytes], *, header_score: Callable[[list[str]], int]
+) -> TableFormat:
+    """Decide how to read ``source``; ``header_score`` rates a candidate header
+    split (how many columns it recognises), which settles the separator."""
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        digest, size, _ = _scan(source, check_text=False)
+        return TableFormat("xlsx", None, None, 0, digest, size)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(
+            "FILE_FORMAT",
+            "Dit is een oud Excel-bestand (.xls). Sla het op als Excel-werkmap "
+            "(.xlsx) of als CSV en lees het opnieuw in.",
+        )
+    digest, size, encoding = _scan(source, check_text=True)
+    if size == 0:
+        raise FileProblem("FILE_EMPTY", "Het bestand is leeg.")
+    assert encoding is not None
+    delimiter, skip = _sniff_delimiter(source, encoding, header_score)
+    return TableFormat("csv", encoding, delimiter, skip, digest, size)
+
+
+def _scan(source: IO[bytes], *, check_text: bool) -> tuple[str, int, str | None]:
+    """One binary pass: hash, size and (for text) the encoding that decodes it all.
+
+    UTF-16 only with its BOM (Excel's "Unicode text"); otherwise UTF-8 (with
+    or without BOM), else Windows-1252.
+    """
+    sha = hashlib.sha256()
+    size = 0
+    source.seek(0)
+    head = source.read(4)
+    source.seek(0)
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    names = ["utf-16"] if utf16 else ["utf-8", "cp1252"]
+    decoders = (
+        {n: codecs.getincrementaldecoder(n)() for n in names} if check_text else {}
+    )
+    lines = 1
+    bad_line = 0
+    while chunk := source.read(CHUNK):
+        sha.update(chunk)
+        size += len(chunk)
+        text = None
+        for name in list(decoders):
+            try:
+                decoded = decoders[name].decode(chunk)
+            except UnicodeDecodeError as exc:
+                del decoders[name]
+                bad_line = bad_line or lines + chunk.count(b"\n", 0, exc.start)
+                continue
+            text = decoded if text is None else text
+        if text is not None:
+            if "\x00" in text:
+                # PostgreSQL cannot store NUL in text; a NUL means a binary file.
+                raise FileProblem(
+                    "FILE_MALFORMED",
+                    "Deze regel bevat een NUL-teken; is dit wel een tekstbestand?",
+                    line=lines + text.count("\n", 0, text.index("\x00")),
+                )
+            lines += text.count("\n")
+    if not check_text:
+        return sha.hexdigest(), size, None
+    for name in list(decoders):
+        try:
+            decoders[name].decode(b"", final=True)
+        except UnicodeDecodeError:
+            del decoders[name]
+    source.seek(0)
+    if "utf-16" in decoders:
+        return sha.hexdigest(), size, "utf-16"
+    if "utf-8" in decoders:
+        bom = head.startswith(codecs.BOM_UTF8)
+        return sha.hexdigest(), size, "utf-8-sig" if bom else "utf-8"
+    if "cp1252" in decoders:
+        return sha.hexdigest(), size, "cp1252"
+    raise FileProblem(
+        "FILE_ENCODING",
+        "De tekens in het bestand zijn niet te lezen (geen UTF-8 en geen "
+        "Windows-1252). Sla het op als 'CSV UTF-8' en lees het opnieuw in.",
+        line=bad_line or 1,
+    )
+
+
+def _sniff_delimiter(
+    source: IO[bytes], encoding: str, header_score: Callable[[list[str]], int]
+) -> tuple[str, int]:
+    source.seek(0)
+    head = source.read(64 * 1024).decode(encoding, errors="replace")
+    source.seek(0)
+    lines = head.splitlines()[:50]
+    if lines:
+        match = _SEP_LINE.match(lines[0])
+        if match:
+            return match.group(1), 1
+    header = next((line for line in lines if line.strip(" ;,\t|")), "")
+    best = max(
+        DELIMITERS,
+        key=lambda d: (
+            header_score(next(csv.reader([header], delimiter=d), [])),
+            header.count(d),
+        ),
+    )
+    return best, 0
+
+
+def iter_records(
+    source: IO[bytes], fmt: TableFormat
+) -> Iterator[tuple[int, list[str]]]:
+    """``(line, cells)`` for every non-blank record, header included, stripped."""
+    source.seek(0)
+    if fmt.kind == "xlsx":
+        yield from _xlsx_records(source)
+    else:
+        yield from _csv_records(source, fmt)
+
+
+def _csv_records(
+    source: IO[bytes], fmt: TableFormat
+) -> Iterator[tuple[int, list[str]]]:
+    assert fmt.encoding is not None and fmt.delimiter is not None
+    text = io.TextIOWrapper(source, encoding=fmt.encoding, newline="")
+    try:
+        for _ in range(fmt.skip_lines):
+            text.readline()
+        reader = csv.reader(text, delimiter=fmt.delimiter)
+        offset = fmt.skip_lines
+        previous = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileProblem(
+                    "FILE_MALFORMED",
+                    f"Het bestand is op deze regel niet als CSV te lezen ({exc}); "
+                    "controleer aanhalingstekens en scheidingstekens.",
+                    line=offset + reader.line_num,
+                ) from exc
+            line = offset + previous + 1
+            previous = reader.line_num
+            cells = [cell.strip() for cell in cells]
+            if any(cells):
+                yield line, cells
+    finally:
+        text.detach()
+
+
+def _xlsx_records(source: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise FileProblem(
+            "FILE_FORMAT",
+            "Dit Excel-bestand is niet te openen. Sla het opnieuw op als "
+            "Excel-werkmap (.xlsx) of als CSV.",
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        # Some writers store wrong dimensions; read-only mode would trust them.
+        sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(value) for value in row]
+            if any(cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return (
+            value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()

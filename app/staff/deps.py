@@ -1,0 +1,118 @@
+"""Staff dependencies: who is logged in, what they may do, and CSRF.
+
+``StaffDep`` authenticates *and* checks CSRF on every unsafe method, so a staff
+route cannot forget it: the token comes from the form field ``csrf_token``
+(plain HTML forms, no JavaScript needed) or the ``X-CSRF-Token`` header (htmx).
+On top, a cross-site ``Sec-Fetch-Site`` or a foreign ``Origin`` is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+
+from app.config import Settings, get_settings
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.staff import service
+from app.staff.models import Role
+from app.staff.schemas import StaffContext
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only
+    # and Path=/; it is only usable over https.
+    return "__Host-veldwerk_session" if settings.cookies_secure else "veldwerk_session"
+
+
+def check_origin(request: Request, settings: Settings) -> None:
+    """Refuse unsafe requests that a browser marks as coming from another site."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("Dit verzoek kwam van een andere website en is geweigerd.")
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        allowed = {_origin_of(settings.base_url), _origin_of(str(request.base_url))}
+        if origin.rstrip("/") not in allowed:
+            raise Forbidden("Dit verzoek kwam van een andere website en is geweigerd.")
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def _submitted_csrf_token(request: Request) -> str:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def get_staff(
+    request: Request,
+    session: SessionDep,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> StaffContext:
+    token = request.cookies.get(session_cookie_name(settings), "")
+    resolved = await service.resolve_session(session, token=token)
+    if resolved is None:
+        raise Unauthorized("Log in om verder te gaan.")
+    staff_session, user = resolved
+    if request.method in UNSAFE_METHODS:
+        check_origin(request, settings)
+        submitted = await _submitted_csrf_token(request)
+        if not secrets.compare_digest(
+            submitted.encode(), staff_session.csrf_token.encode()
+        ):
+            raise Forbidden(
+                "Het formulier is verlopen of ongeldig (CSRF). Laad de pagina opnieuw en probeer het nog eens."
+            )
+    context = StaffContext(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role_enum,
+        csrf_token=staff_session.csrf_token,
+    )
+    request.state.staff = context
+    return context
+
+
+StaffDep = Annotated[StaffContext, Depends(get_staff)]
+
+
+def require_role(*roles: Role) -> Callable[[StaffContext], Awaitable[StaffContext]]:
+    """Dependency factory: the logged-in staff member must hold one of ``roles``
+    (an admin may do everything)."""
+
+    async def dependency(staff: StaffDep) -> StaffContext:
+        if not staff.can(*roles):
+            names = ", ".join(r.label for r in roles)
+            raise Forbidden(f"Deze pagina is alleen voor de rol {names}.")
+        return staff
+
+    return dependency
+
+
+ResearcherDep = Annotated[StaffContext, Depends(require_role(Role.researcher))]
+FieldworkDep = Annotated[StaffContext, Depends(require_role(Role.fieldwork_manager))]
+AnalystDep = Annotated[StaffContext, Depends(require_role(Role.analyst))]
+AdminDep = Annotated[StaffContext, Depends(require_role(Role.admin))]
+QuestionnaireReaderDep = Annotated[
+    StaffContext,
+    Depends(require_role(Role.researcher, Role.analyst, Role.fieldwork_manager)),
+]
+"""Reading questionnaires, versions and diffs is useful to every role."""

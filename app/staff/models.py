@@ -1,0 +1,95 @@
+"""Staff accounts, server-side sessions, login attempts and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, TimestampMixin, utcnow
+
+
+class Role(enum.StrEnum):
+    researcher = "researcher"
+    fieldwork_manager = "fieldwork_manager"
+    analyst = "analyst"
+    admin = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "researcher": "onderzoeker",
+            "fieldwork_manager": "veldwerkmanager",
+            "analyst": "analist",
+            "admin": "beheerder",
+        }[self.value]
+
+
+class StaffUser(TimestampMixin, Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[dt.datetime | None]
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class StaffSession(Base):
+    """A login session. The cookie holds a random id; only its hash is stored,
+    so a database copy cannot be used to take over a session. Logout deletes
+    the row: the session is over for good, in every process."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins; the throttle counts these in the database so
+    the limit holds across all app processes."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        Index("ix_login_attempts_ip_at", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEvent(Base):
+    """Who did what that matters afterwards: publishing, purging, exporting."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    actor: Mapped[str] = mapped_column(String(320))
+    """E-mail of the staff member or ``cli:<os user>``; kept if the account goes."""
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,204 @@
+"""Staff login, logout, home page, user administration and audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.config import Settings, get_settings
+from app.db import SessionDep
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from app.staff import service
+from app.staff.deps import AdminDep, StaffDep, check_origin, session_cookie_name
+from app.staff.models import Role
+from app.web import hx_redirect, render
+
+router = APIRouter()
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LOGIN_CSRF_COOKIE = "veldwerk_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after login would help phishing.
+    if target and target.startswith("/staff") and not target.startswith("//"):
+        return target
+    return "/staff/"
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", name="staff_login")
+async def show_login(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request, "staff/login.html", {"next": _safe_next(next), "login_csrf": token}
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
+    )
+    return response
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/staff/",
+) -> Response:
+    check_origin(request, settings)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
+        return _login_error(
+            request, next, "Het inlogformulier was verlopen. Probeer het opnieuw.", 400
+        )
+    try:
+        result = await service.authenticate(
+            session,
+            email=email,
+            password=password,
+            ip=_client_ip(request),
+            max_failures=settings.login_max_failures,
+            window=dt.timedelta(minutes=settings.login_window_minutes),
+            session_hours=settings.session_hours,
+        )
+    except TooManyRequests as exc:
+        return _login_error(request, next, exc.message, 429)
+    if result.session_token is None:
+        return _login_error(request, next, result.message or "", 401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        session_cookie_name(settings),
+        result.session_token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        secure=settings.cookies_secure,
+        samesite="lax",
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff")
+    return response
+
+
+def _login_error(request: Request, next: str, message: str, status: int) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "staff/login.html",
+        {"next": _safe_next(next), "error": message, "login_csrf": token},
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
+    )
+    return response
+
+
+@router.post("/logout", name="staff_logout")
+async def logout(
+    request: Request, session: SessionDep, settings: SettingsDep, staff: StaffDep
+) -> Response:
+    await service.close_session(
+        session, token=request.cookies.get(session_cookie_name(settings), "")
+    )
+    response = RedirectResponse("/staff/login", status_code=303)
+    response.delete_cookie(
+        session_cookie_name(settings), path="/", secure=settings.cookies_secure
+    )
+    return response
+
+
+@router.get("/", name="staff_home")
+async def home(request: Request, staff: StaffDep) -> Response:
+    return render(request, "staff/home.html", {"staff": staff, "Role": Role})
+
+
+@router.get("/users", name="staff_users")
+async def users(request: Request, session: SessionDep, staff: AdminDep) -> Response:
+    return render(
+        request,
+        "staff/users.html",
+        {
+            "staff": staff,
+            "users": await service.list_users(session),
+            "roles": list(Role),
+        },
+    )
+
+
+@router.post("/users")
+async def add_user(
+    request: Request,
+    session: SessionDep,
+    staff: AdminDep,
+    email: Annotated[str, Form(max_length=320)],
+    name: Annotated[str, Form(max_length=200)],
+    role: Annotated[Role, Form()],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    try:
+        user = await service.create_user(
+            session, email=email, name=name, role=role, password=password
+        )
+    except (InvalidInput, Conflict) as exc:
+        return render(
+            request,
+            "staff/users.html",
+            {
+                "staff": staff,
+                "users": await service.list_users(session),
+                "roles": list(Role),
+                "error": exc.message,
+                "form": {"email": email, "name": name, "role": role.value},
+            },
+            status_code=exc.status_code,
+        )
+    await service.record_audit(
+        session,
+        actor=staff,
+        action="user.add",
+        target=user.email,
+        details={"role": role.value},
+    )
+    return hx_redirect(request, "/staff/users")
+
+
+@router.post("/users/{user_id}/active")
+async def toggle_user(
+    request: Request,
+    session: SessionDep,
+    staff: AdminDep,
+    user_id: int,
+    active: Annotated[bool, Form()],
+) -> Response:
+    user = await service.get_user(session, user_id)
+    if user is None:
+        raise NotFound("Dit account bestaat niet.")
+    if user.id == staff.id and not active:
+        raise Forbidden("U kunt uw eigen account niet uitschakelen.")
+    await service.set_active(session, user=user, active=active)
+    await service.record_audit(
+        session,
+        actor=staff,
+        action="user.activate" if active else "user.deactivate",
+        target=user.email,
+    )
+    return hx_redirect(request, "/staff/users")
+
+
+@router.get("/audit", name="staff_audit")
+async def audit(request: Request, session: SessionDep, staff: AdminDep) -> Response:
+    return render(
+        request,
+        "staff/audit.html",
+        {"staff": staff, "events": await service.list_audit(session)},
+    )

@@ -1,0 +1,150 @@
+"""Web helpers shared by all domains: templates, htmx, security headers.
+
+Everything works without JavaScript: forms POST and get a 303 redirect; htmx
+only makes it smoother. ``hx_redirect`` answers both kinds of request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _local(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """Staff read times in Dutch local time; the database keeps UTC."""
+    if value is None:
+        return "–"
+    return value.astimezone(AMSTERDAM).strftime(fmt)
+
+
+def _nl_number(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _percent(value: float | None, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    return _nl_number(value * 100, decimals) + "%"
+
+
+def _paragraphs(text: str | None) -> Markup:
+    """Plain text with blank lines → escaped ``<p>`` paragraphs (single newlines → ``<br>``)."""
+    if not text:
+        return Markup("")
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return Markup("\n").join(
+        Markup("<p>")
+        + Markup("<br>\n").join(escape(line) for line in block.split("\n"))
+        + Markup("</p>")
+        for block in blocks
+    )
+
+
+def create_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.filters["local"] = _local
+    env.filters["nl_number"] = _nl_number
+    env.filters["percent"] = _percent
+    env.filters["paragraphs"] = _paragraphs
+    env.globals["csrf_field_name"] = "csrf_token"
+    return templates
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def hx_redirect(request: Request, url: str) -> Response:
+    """Redirect after a POST: ``HX-Redirect`` for htmx, 303 (POST → GET) otherwise."""
+    if is_htmx(request) and request.headers.get("HX-Boosted") != "true":
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware adding a fixed set of security headers.
+
+    ``Referrer-Policy: no-referrer`` matters here: respondent URLs carry a
+    personal token, which must not leak to other sites through the Referer.
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.extra: list[tuple[bytes, bytes]] = [
+            (b"content-security-policy", CSP.encode()),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        ]
+        if hsts:
+            self.extra.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.extra if h[0] not in present)
+                path = scope.get("path", "")
+                if (
+                    path.startswith(("/s/", "/staff"))
+                    and b"cache-control" not in present
+                ):
+                    # Personal and staff pages must not sit in shared caches.
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

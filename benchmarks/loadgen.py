@@ -1,0 +1,162 @@
+"""A small HTTP/1.1 keep-alive client on raw asyncio streams, for loopback load runs.
+
+Why not httpx or locust: httpx's async client costs more CPU per request than the
+server under test on a 2-core machine, and locust would be a heavy dependency for
+one benchmark. This client does only what the benchmarks need (GET, form POST,
+cookies, Content-Length bodies) and records latencies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def location(self) -> str:
+        return self.headers.get("location", "")
+
+
+class Connection:
+    """One keep-alive connection to ``base_url``; reconnects when the server closes."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.cookies: dict[str, str] = {}
+
+    async def _connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(ConnectionError):
+                await self.writer.wait_closed()
+            self.writer = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | list[tuple[str, str]] | None = None,
+    ) -> Reply:
+        body = urlencode(form).encode() if form is not None else b""
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Accept: text/html",
+        ]
+        if self.cookies:
+            head.append(
+                "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            )
+        if form is not None:
+            head.append("Content-Type: application/x-www-form-urlencoded")
+        head.append(f"Content-Length: {len(body)}")
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        for attempt in (1, 2):
+            if self.writer is None:
+                await self._connect()
+            try:
+                assert self.writer is not None
+                self.writer.write(raw)
+                await self.writer.drain()
+                return await self._read()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _read(self) -> Reply:
+        assert self.reader is not None
+        status_line = await self.reader.readuntil(b"\r\n")
+        status = int(status_line.split()[1])
+        headers: dict[str, str] = {}
+        while True:
+            line = await self.reader.readuntil(b"\r\n")
+            if line == b"\r\n":
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "set-cookie":
+                cookie = value.split(";", 1)[0]
+                key, _, val = cookie.partition("=")
+                self.cookies[key] = val
+            headers[name] = value
+        if headers.get("transfer-encoding") == "chunked":
+            body = await self._read_chunked()
+        else:
+            body = await self.reader.readexactly(
+                int(headers.get("content-length", "0"))
+            )
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return Reply(status, headers, body)
+
+    async def _read_chunked(self) -> bytes:
+        assert self.reader is not None
+        parts = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                return b"".join(parts)
+            parts.append(await self.reader.readexactly(size))
+            await self.reader.readexactly(2)
+
+
+@dataclass
+class Timings:
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    finished: float = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.samples.append(seconds)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.perf_counter()) - self.started
+
+    def summary(self) -> dict[str, float]:
+        data = sorted(self.samples)
+        if not data:
+            return {
+                "count": 0,
+                "per_second": 0.0,
+                "p50_ms": 0.0,
+                "p95_ms": 0.0,
+                "errors": self.errors,
+            }
+        return {
+            "count": len(data),
+            "per_second": len(data) / self.elapsed,
+            "p50_ms": statistics.median(data) * 1000,
+            "p95_ms": data[min(len(data) - 1, int(len(data) * 0.95))] * 1000,
+            "errors": self.errors,
+        }
+
+
+async def timed(timings: Timings, call: asyncio.Future[Reply] | object) -> Reply:
+    start = time.perf_counter()
+    reply = await call  # type: ignore[misc]
+    timings.add(time.perf_counter() - start)
+    if reply.status >= 500:
+        timings.errors += 1
+    return reply

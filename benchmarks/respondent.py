@@ -1,0 +1,275 @@
+"""Loopback load: simulated respondents paging through the officials questionnaire.
+
+Compares, in the same run and on the same PostgreSQL and uvicorn setup, the
+platform's page turns (POST a page → 303 → GET the next page) with a bare FastAPI
+endpoint that inserts one row and renders one template. Prints pages per second,
+the ratio to the baseline, and p50/p95 latency.
+
+    python benchmarks/respondent.py [--workers 2] [--concurrency 100] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from html import unescape
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.cli_support import upgrade_database  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.db import create_engine, create_sessionmaker, session_scope  # noqa: E402
+from app.questionnaires import service as questionnaires_service  # noqa: E402
+from app.samples import service as samples_service  # noqa: E402
+from benchmarks.loadgen import Connection, Timings  # noqa: E402
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"  # noqa: S105
+
+
+async def recreate(name: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def arrange(settings: Settings, respondents: int) -> list[str]:
+    engine = create_engine(settings.database_url)
+    tokens = []
+    try:
+        async with session_scope(create_sessionmaker(engine)) as session:
+            version, _ = await questionnaires_service.publish_file(
+                session, path=ROOT / "questionnaires/officials/2024.yaml"
+            )
+            wave = await samples_service.create_wave(
+                session, slug="bench", name="Benchmark"
+            )
+            await samples_service.set_wave_version(
+                session, wave=wave, questionnaire="officials", version_id=version.id
+            )
+            functions = ["raadslid", "wethouder", "burgemeester", "statenlid", "lid_ab"]
+            for i in range(respondents):
+                _, token = await samples_service.create_invitation(
+                    session,
+                    settings,
+                    wave=wave,
+                    questionnaire="officials",
+                    attributes={
+                        "tier": "gemeente",
+                        "function": functions[i % len(functions)],
+                    },
+                )
+                tokens.append(token)
+        async with engine.begin() as conn:
+            from sqlalchemy import text
+
+            await conn.execute(
+                text(
+                    "CREATE TABLE bench_rows (id serial primary key, token text, value text, created_at timestamptz default now())"
+                )
+            )
+    finally:
+        await engine.dispose()
+    return tokens
+
+
+_INPUT = re.compile(r"<input ([^>]*)>")
+_ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+
+
+def fill(html: str) -> list[tuple[str, str]]:
+    """A plausible respondent: first option of every radio group, one incident,
+    a short text in text boxes: a victim, so the incident block is walked too."""
+    form: list[tuple[str, str]] = []
+    radios: set[str] = set()
+    numbered: set[str] = set()
+    for match in _INPUT.finditer(html):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        name, kind = unescape(attrs.get("name", "")), attrs.get("type", "text")
+        if not name or name == "csrf_token":
+            continue
+        if kind == "hidden":
+            form.append((name, unescape(attrs.get("value", ""))))
+        elif kind == "radio" and name not in radios:
+            radios.add(name)
+            form.append((name, attrs["value"]))
+        elif kind == "text" and attrs.get("inputmode") == "numeric":
+            # One incident in the first field of a question, none in the others,
+            # so offline + online adds up to the count asked before.
+            question = name.split(".", 1)[0]
+            form.append((name, "0" if question in numbered else "1"))
+            numbered.add(question)
+        elif kind == "text" and not name.endswith("_other"):
+            form.append((name, "Geen opmerkingen"))
+    form.append(("nav", "next"))
+    return form
+
+
+async def respondent(base: str, tokens: list[str], turns: Timings, stop: float) -> None:
+    conn = Connection(base)
+    try:
+        while tokens and time.perf_counter() < stop:
+            token = tokens.pop()
+            reply = await conn.request("POST", f"/s/{token}")
+            page = await conn.request("GET", reply.location)
+            path = reply.location
+            while "/p/" in path and time.perf_counter() < stop:
+                start = time.perf_counter()
+                posted = await conn.request("POST", path, fill(page.body.decode()))
+                if posted.status != 303:
+                    turns.errors += 1
+                    break
+                path = posted.location
+                page = await conn.request("GET", path)
+                turns.add(time.perf_counter() - start)
+                if page.status >= 400:
+                    turns.errors += 1
+                    break
+    finally:
+        await conn.close()
+
+
+async def baseline_user(base: str, timings: Timings, stop: float) -> None:
+    conn = Connection(base)
+    n = 0
+    try:
+        while time.perf_counter() < stop:
+            n += 1
+            start = time.perf_counter()
+            reply = await conn.request("POST", f"/submit/t{n}", {"q": str(n)})
+            timings.add(time.perf_counter() - start)
+            if reply.status != 200:
+                timings.errors += 1
+    finally:
+        await conn.close()
+
+
+def serve(
+    app: str, port: int, workers: int, env: dict[str, str], factory: bool = False
+) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if factory:
+        cmd.append("--factory")
+    return subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
+
+
+async def wait_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+async def run(args: argparse.Namespace) -> dict[str, object]:
+    db = "veldwerk_bench_respondent"
+    await recreate(db)
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}"
+    settings = Settings(
+        _env_file=None, database_url=url, secret_key=SECRET, environment="test"
+    )  # type: ignore[call-arg]
+    await asyncio.to_thread(upgrade_database, settings)
+    tokens = await arrange(settings, args.respondents)
+    env = {
+        "VELDWERK_DATABASE_URL": url,
+        "VELDWERK_SECRET_KEY": SECRET,
+        "BENCH_DATABASE_URL": url,
+        "VELDWERK_ENVIRONMENT": "test",
+        "PYTHONPATH": str(ROOT),
+    }
+    results: dict[str, object] = {
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "seconds": args.seconds,
+    }
+
+    base_proc = serve("benchmarks.baseline_app:app", 8931, args.workers, env)
+    try:
+        await wait_up(8931)
+        timings = Timings()
+        stop = time.perf_counter() + args.seconds
+        await asyncio.gather(
+            *(
+                baseline_user("http://127.0.0.1:8931", timings, stop)
+                for _ in range(args.concurrency)
+            )
+        )
+        timings.finished = time.perf_counter()
+        results["baseline"] = timings.summary()
+    finally:
+        base_proc.terminate()
+        base_proc.wait()
+
+    app_proc = serve("app.main:app_factory", 8932, args.workers, env, factory=True)
+    try:
+        await wait_up(8932)
+        # Warm-up: each worker process compiles the version once on first use.
+        warm = Timings()
+        await asyncio.gather(
+            *(
+                respondent(
+                    "http://127.0.0.1:8932", tokens, warm, time.perf_counter() + 3
+                )
+                for _ in range(8)
+            )
+        )
+        turns = Timings()
+        stop = time.perf_counter() + args.seconds
+        await asyncio.gather(
+            *(
+                respondent("http://127.0.0.1:8932", tokens, turns, stop)
+                for _ in range(args.concurrency)
+            )
+        )
+        turns.finished = time.perf_counter()
+        results["respondent_pages"] = turns.summary()
+    finally:
+        app_proc.terminate()
+        app_proc.wait()
+    base_rate = results["baseline"]["per_second"]  # type: ignore[index]
+    page_rate = results["respondent_pages"]["per_second"]  # type: ignore[index]
+    results["ratio_pages_to_baseline"] = page_rate / base_rate if base_rate else 0.0
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--respondents", type=int, default=3000)
+    args = parser.parse_args()
+    results = asyncio.run(run(args))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,434 @@
+"""The worker against a real SMTP server (aiosmtpd in the test) and the
+embedded catcher: content and headers, SMTP faults, audience re-checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker, utcnow
+from app.mailings import links, service
+from app.mailings.models import CaughtMail, MailAttempt, MailDomainPause, OutboxMessage
+from app.mailings.schemas import CalendarUpdate
+from app.mailings.worker import MailWorker
+from app.samples import service as samples_service
+from app.samples.models import Wave
+from tests.fixtures.mailings import (
+    ACTOR,
+    ScriptedHandler,
+    SmtpSink,
+    create_mailing,
+    create_open_wave,
+    create_person,
+    free_port,
+    invitation,
+    run_sink,
+    schedule,
+    smtp_settings,
+)
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    yield from run_sink(ScriptedHandler())
+
+
+@pytest_asyncio.fixture
+async def worker_sm(
+    settings: Settings,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.database_url)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+async def outbox_row(session: AsyncSession, invitation_id: int) -> OutboxMessage:
+    await session.rollback()
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.invitation_id == invitation_id,
+            OutboxMessage.is_test.is_(False),
+        )
+    )
+    assert row is not None
+    return row
+
+
+async def prepare(
+    session: AsyncSession, settings: Settings, emails: list[str], **person: object
+) -> tuple[Wave, list[int]]:
+    wave = await create_open_wave(session)
+    ids = []
+    for address in emails:
+        inv, _ = await create_person(
+            session, settings, wave=wave, email=address, **person
+        )  # type: ignore[arg-type]
+        ids.append(inv.id)
+    mailing = await create_mailing(session, settings, wave=wave)
+    await schedule(session, wave=wave, mailing=mailing)
+    return wave, ids
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+class TestSmtpDelivery:
+    async def test_mail_content_and_headers(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        wave = await create_open_wave(session)
+        wave.name = "Monitor Integriteit & Veiligheid — 2024"
+        inv, token = await create_person(
+            session, settings, wave=wave, email="raadslid@utrecht.test",
+            name="Jan Jänssen", organisation="Gemeente <Utrecht>",
+        )  # fmt: skip
+        mailing = await create_mailing(session, settings, wave=wave)
+        await schedule(session, wave=wave, mailing=mailing)
+        invitation_id = inv.id
+        config = smtp_settings(settings, sink.port)
+        stats = await MailWorker(config, worker_sm).run(until_idle=True)
+        assert stats.outcomes["sent"] == 1
+
+        [received] = sink.handler.received
+        message = parse(received.data)
+        row = await outbox_row(session, invitation_id)
+        # Envelope: VERP return path naming this outbox row, signed.
+        assert received.rcpt_tos == ["raadslid@utrecht.test"]
+        assert links.outbox_id_from_verp(config, received.mail_from) == row.id
+        # Headers
+        assert message["Message-ID"] == links.message_id(config, row.id)
+        assert abs(parsedate_to_datetime(message["Date"]) - utcnow()) < dt.timedelta(
+            minutes=5
+        )
+        assert (
+            message["Subject"] == "Uitnodiging: Monitor Integriteit & Veiligheid — 2024"
+        )
+        assert (
+            b"=?utf-8?" in received.data.split(b"\r\n\r\n")[0]
+        )  # RFC 2047 on the wire
+        assert message["To"].addresses[0].display_name == "Jan Jänssen"
+        unsubscribe = message["List-Unsubscribe"]
+        assert re.fullmatch(
+            r"<http://testserver/u/\d+-[\w-]{22}>, <mailto:afmelden\+\d+-[\w-]{22}@bounces\.veldwerk\.test\?subject=afmelden>",
+            " ".join(unsubscribe.split()),
+        )
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # Body: both parts, personal link, salutation, closing date, anonymity
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        link = f"http://testserver/s/{token}"
+        assert link in text and f'href="{link}"' in html
+        assert text.startswith("Geacht raadslid,")
+        assert "anoniem" in text
+        closes = wave.closes_on
+        assert closes is not None
+        assert f"{closes.day} " in text and "tot en met" in text
+        # Autoescape in the HTML part only.
+        assert "Integriteit & Veiligheid" in text and "&amp;" not in text
+        assert "Integriteit &amp; Veiligheid" in html
+        assert "Integriteit & Veiligheid" not in html
+        # The link in the mail opens this invitation.
+        found = await samples_service.get_invitation_by_token(
+            session, link.rsplit("/", 1)[1]
+        )
+        assert found is not None and found.id == invitation_id
+        # Facts recorded
+        assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
+        person = await invitation(session, invitation_id)
+        assert person.first_mailed_at is not None
+        assert person.last_mailed_at == person.first_mailed_at
+
+    async def test_connections_are_reused(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        peers: set[tuple[str, int]] = set()
+
+        class CountingHandler(ScriptedHandler):
+            async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+                peers.add(session.peer)
+                return await super().handle_DATA(server, session, envelope)
+
+        handler = CountingHandler()
+        for sink in run_sink(handler):
+            await prepare(session, settings, [f"p{i}@a{i % 3}.test" for i in range(30)])
+            config = smtp_settings(settings, sink.port, smtp={"connections": 2})
+            await MailWorker(config, worker_sm).run(until_idle=True)
+        assert len(handler.received) == 30
+        assert len(peers) <= 2
+
+    async def test_greylisting_451_is_retried_and_pauses_the_domain(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        sink.handler.rcpt_script["grey@gemeente.test"] = [
+            "451 4.7.1 Greylisted, try later"
+        ]
+        _, [grey, _other] = await prepare(
+            session, settings, ["grey@gemeente.test", "ok@elders.test"]
+        )
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert len(sink.handler.for_recipient("grey@gemeente.test")) == 1
+        assert len(sink.handler.for_recipient("ok@elders.test")) == 1
+        row = await outbox_row(session, grey)
+        assert row.status == "sent" and row.attempts == 2 and row.temp_failures == 1
+        attempts = list(
+            await session.scalars(
+                select(MailAttempt)
+                .where(MailAttempt.outbox_message_id == row.id)
+                .order_by(MailAttempt.id)
+            )
+        )
+        assert [(a.outcome, a.smtp_code) for a in attempts] == [
+            ("temporary", 451),
+            ("sent", 250),
+        ]
+        assert attempts[0].next_attempt_at is not None
+        pause = await session.get(MailDomainPause, "gemeente.test")
+        assert pause is not None and pause.strikes == 1
+
+    async def test_421_for_a_recipient_closes_and_retries(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        sink.handler.rcpt_script["busy@drukke.test"] = [
+            "421 4.7.0 Too many connections"
+        ]
+        _, [busy] = await prepare(session, settings, ["busy@drukke.test"])
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert len(sink.handler.for_recipient("busy@drukke.test")) == 1
+        assert (await outbox_row(session, busy)).attempts == 2
+
+    async def test_550_marks_the_invitation_undeliverable(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        sink.handler.rcpt_script["weg@gemeente.test"] = ["550 5.1.1 User unknown"]
+        _, [gone, fine] = await prepare(
+            session, settings, ["weg@gemeente.test", "blijft@gemeente.test"]
+        )
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert sink.handler.for_recipient("weg@gemeente.test") == []
+        assert len(sink.handler.for_recipient("blijft@gemeente.test")) == 1
+        row = await outbox_row(session, gone)
+        assert row.status == "failed" and row.last_code == 550
+        person = await invitation(session, gone)
+        assert person.undeliverable_at is not None
+        assert person.undeliverable_reason == "550 5.1.1 User unknown"
+        assert (await invitation(session, fine)).undeliverable_at is None
+
+    async def test_dropped_connection_mid_message_is_retried_once(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        sink.handler.drop_data["drop@gemeente.test"] = 1
+        _, [dropped] = await prepare(session, settings, ["drop@gemeente.test"])
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert len(sink.handler.for_recipient("drop@gemeente.test")) == 1
+        row = await outbox_row(session, dropped)
+        assert row.status == "sent" and row.attempts == 2
+        first = await session.scalar(
+            select(MailAttempt)
+            .where(MailAttempt.outbox_message_id == row.id)
+            .order_by(MailAttempt.id)
+        )
+        assert first is not None and first.outcome == "connection"
+
+    async def test_no_server_loses_nothing_and_does_not_crash(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        port = free_port()
+        _, ids = await prepare(session, settings, ["a@x.test", "b@y.test"])
+        worker = MailWorker(smtp_settings(settings, port), worker_sm)
+        assert await worker.run_once() == 2
+        await session.rollback()
+        rows = list(await session.scalars(select(OutboxMessage)))
+        assert len(rows) == len(ids)
+        assert all(r.status == "pending" and r.claim_token is None for r in rows)
+        assert sum(r.attempts for r in rows) >= 1
+        assert all(r.temp_failures == 0 for r in rows)  # not the recipients' fault
+        errors = list(await session.scalars(select(MailAttempt.outcome)))
+        assert errors and set(errors) == {"connection"}
+        # The server comes up: everything is delivered, once.
+        handler = ScriptedHandler()
+        for _ in run_sink(handler, port):
+            await MailWorker(smtp_settings(settings, port), worker_sm).run(
+                until_idle=True
+            )
+        assert sorted(r.rcpt_tos[0] for r in handler.received) == [
+            "a@x.test",
+            "b@y.test",
+        ]
+
+
+class TestRateLimits:
+    async def test_a_busy_domain_is_paced_and_the_rest_waits_in_the_queue(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # 60 per minute per domain: a burst of 5, then one a second; sends
+        # that would wait more than a few seconds go back to the queue.
+        _, ids = await prepare(
+            session,
+            settings,
+            [f"raad{i}@gemeente.test" for i in range(10)] + ["x@elders.test"],
+        )
+        config = smtp_settings(
+            settings, sink.port, smtp={"rate_per_domain_per_minute": 60.0}
+        )
+        worker = MailWorker(config, worker_sm)
+        assert await worker.run_once() == 11
+        delivered = sorted(r.rcpt_tos[0] for r in sink.handler.received)
+        assert "x@elders.test" in delivered
+        assert len(delivered) == 9  # 5 at once + 3 paced; elders.test is not held up
+        await session.rollback()
+        waiting = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == "pending")
+            )
+        )
+        assert len(waiting) == 2
+        assert all(r.attempts == 0 and r.due_at > utcnow() for r in waiting)
+        assert len(ids) == 11
+
+
+class TestAudienceAtSendTime:
+    async def test_completed_and_opted_out_get_no_reminder(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        _, [done, out, _still] = await prepare(
+            session, settings, ["done@a.test", "out@a.test", "still@a.test"]
+        )
+        (await invitation(session, done)).status = "complete"
+        await session.commit()
+        (await invitation(session, out)).opted_out_at = utcnow()
+        await session.commit()
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert [r.rcpt_tos[0] for r in sink.handler.received] == ["still@a.test"]
+        skipped = await outbox_row(session, done)
+        assert skipped.status == "skipped"
+        assert skipped.skip_reason == "vragenlijst al afgerond"
+        assert (await outbox_row(session, out)).skip_reason == "afgemeld"
+
+    async def test_outside_sending_days_mail_waits(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        wave, [waiting] = await prepare(session, settings, ["later@a.test"])
+        mailing = await service.require_mailing(session, wave=wave, name="uitnodiging")
+        mailing.rule = {
+            "kind": "fixed",
+            "at": mailing.rule["at"],
+        }  # keeps sending hours
+        today = dt.date.today().isoweekday()
+        await service.update_calendar(
+            session, wave=wave, actor=ACTOR,
+            data=CalendarUpdate(sending_weekdays=(today % 7 + 1,), send_from=dt.time(0),
+                                send_until=dt.time(23, 59)),
+        )  # fmt: skip
+        await session.commit()
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert sink.handler.received == []
+        row = await outbox_row(session, waiting)
+        assert row.status == "pending" and row.attempts == 0
+        assert row.due_at > utcnow()
+
+    async def test_paused_mailing_sends_nothing_until_resumed(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        wave, _ = await prepare(session, settings, ["p@a.test"])
+        mailing = await service.require_mailing(session, wave=wave, name="uitnodiging")
+        await service.pause_mailing(session, mailing=mailing, actor=ACTOR)
+        await session.commit()
+        config = smtp_settings(settings, sink.port)
+        await MailWorker(config, worker_sm).run(until_idle=True)
+        assert sink.handler.received == []
+        await service.resume_mailing(session, mailing=mailing, actor=ACTOR)
+        await session.commit()
+        await MailWorker(config, worker_sm).run(until_idle=True)
+        assert len(sink.handler.received) == 1
+
+
+class TestCatcher:
+    async def test_without_smtp_host_mail_is_caught(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        assert settings.smtp.host is None
+        _, [inv] = await prepare(session, settings, ["gevangen@a.test"])
+        stats = await MailWorker(settings, worker_sm).run(until_idle=True)
+        assert stats.outcomes["sent"] == 1
+        await session.rollback()
+        [caught] = list(await session.scalars(select(CaughtMail)))
+        assert caught.envelope_to == ["gevangen@a.test"]
+        message = parse(caught.raw.encode())
+        assert message["Return-Path"] == f"<{caught.envelope_from}>"
+        assert message["Message-ID"] == caught.message_id
+        assert (await outbox_row(session, inv)).status == "sent"
+        assert (await invitation(session, inv)).first_mailed_at is not None
+        assert await session.scalar(select(func.count()).select_from(CaughtMail)) == 1
