@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -377,7 +378,9 @@ class TestAudienceAtSendTime:
             "kind": "fixed",
             "at": mailing.rule["at"],
         }  # keeps sending hours
-        today = dt.date.today().isoweekday()
+        # The worker judges the weekday in the wave's zone, not the machine's:
+        # near midnight UTC the two differ.
+        today = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).isoweekday()
         await service.update_calendar(
             session, wave=wave, actor=ACTOR,
             data=CalendarUpdate(sending_weekdays=(today % 7 + 1,), send_from=dt.time(0),
