@@ -32,6 +32,7 @@ def audience_filter(mailing: Mailing, audience: Audience) -> list[ColumnElement[
         Invitation.revoked_at.is_(None),
         Invitation.opted_out_at.is_(None),
         Invitation.undeliverable_at.is_(None),
+        Invitation.ineligible_at.is_(None),
         Invitation.status.in_(audience.statuses),
         Contact.email.is_not(None),
         Contact.email != "",
@@ -64,6 +65,7 @@ def skip_reason(
     undeliverable: bool,
     email: str | None,
     tier: str | None,
+    ineligible: bool = False,
     function: str | None,
     audience: Audience,
 ) -> str | None:
@@ -76,6 +78,8 @@ def skip_reason(
         return "afgemeld"
     if undeliverable:
         return "onbestelbaar"
+    if ineligible:
+        return "buiten de doelpopulatie"
     if not email:
         return "geen e-mailadres (meer)"
     if invitation_status not in audience.statuses:
@@ -113,6 +117,7 @@ class SendContext:
     revoked: bool
     opted_out: bool
     undeliverable: bool
+    ineligible: bool
     email: str | None
     name: str | None
 
@@ -146,6 +151,7 @@ async def load_send_contexts(
             Invitation.revoked_at.is_not(None),
             Invitation.opted_out_at.is_not(None),
             Invitation.undeliverable_at.is_not(None),
+            Invitation.ineligible_at.is_not(None),
             Contact.email,
             Contact.name,
         )

@@ -40,6 +40,7 @@ from app.mailings.schemas import Audience
 from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Transport
 from app.samples import tokens
 from app.samples.models import Wave
+from app.monitoring.tasks import fold_monitor_deltas
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,7 @@ class MailWorker:
                 revoked=ctx.revoked,
                 opted_out=ctx.opted_out,
                 undeliverable=ctx.undeliverable,
+                ineligible=ctx.ineligible,
                 email=ctx.email,
                 tier=ctx.invitation_tier,
                 function=ctx.invitation_function,
@@ -466,6 +468,12 @@ class MailWorker:
                 len(reaped.unknown),
                 reaped.unknown[:20],
             )
+        # The monitor's tallies fold here too, so its pages stay pure reads
+        # after mass changes; a failure must never stop the mail.
+        try:
+            await fold_monitor_deltas(self.sessionmaker)
+        except Exception:
+            log.exception("could not fold the monitor's tallies")
 
     async def _heartbeat(self) -> None:
         interval = self.settings.worker.lease_seconds / 3

@@ -2,7 +2,7 @@
 and the invitation lookups of the eligibility page.
 
 With ``tallies`` the one place allowed to read across domains (invitations,
-contacts), read-only. Every count is a grouped query; the only rows returned
+contacts, mailings), read-only. Every count is a grouped query; the only rows returned
 per invitation are the at most 50 an eligibility search finds.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.mailings.models import Mailing, OutboxMessage
 from app.monitoring.chart import Marker
 from app.monitoring.models import (
     MonitorCount,
@@ -118,11 +119,22 @@ async def tallied_questionnaires(
 async def mailing_markers(
     session: AsyncSession, *, wave_id: int, questionnaire: str
 ) -> list[Marker]:
-    """When each mailing of this wave and questionnaire went out, for the curve."""
-    # TODO(lead): wire to mailings — one Marker(at=sent_at, label=name) per
-    # mailing of (wave_id, questionnaire) from the mailings domain's table.
-    del session, wave_id, questionnaire
-    return []
+    """When each mailing of this wave and questionnaire went out, for the curve:
+    the moment its first real (non-test) mail left, one grouped query."""
+    first_sent = func.min(OutboxMessage.sent_at)
+    rows = await session.execute(
+        select(Mailing.name, first_sent)
+        .join(OutboxMessage, OutboxMessage.mailing_id == Mailing.id)
+        .where(
+            Mailing.wave_id == wave_id,
+            Mailing.questionnaire == questionnaire,
+            OutboxMessage.is_test.is_(False),
+            OutboxMessage.sent_at.is_not(None),
+        )
+        .group_by(Mailing.id, Mailing.name)
+        .order_by(first_sent)
+    )
+    return [Marker(at=at, label=name) for name, at in rows if at is not None]
 
 
 async def reference_editions(

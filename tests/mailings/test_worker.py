@@ -365,6 +365,26 @@ class TestAudienceAtSendTime:
         assert skipped.skip_reason == "vragenlijst al afgerond"
         assert (await outbox_row(session, out)).skip_reason == "afgemeld"
 
+    async def test_who_turned_out_ineligible_gets_no_reminder(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """A council member who left office before the reminder (marked not
+        eligible on the monitor) is not mailed again."""
+        _, [left, _stays] = await prepare(
+            session, settings, ["vertrokken@a.test", "blijft@a.test"]
+        )
+        (await invitation(session, left)).ineligible_at = utcnow()
+        await session.commit()
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        assert [r.rcpt_tos[0] for r in sink.handler.received] == ["blijft@a.test"]
+        assert (await outbox_row(session, left)).skip_reason == "buiten de doelpopulatie"
+
     async def test_outside_sending_days_mail_waits(
         self,
         session: AsyncSession,
@@ -435,3 +455,44 @@ class TestCatcher:
         assert (await outbox_row(session, inv)).status == "sent"
         assert (await invitation(session, inv)).first_mailed_at is not None
         assert await session.scalar(select(func.count()).select_from(CaughtMail)) == 1
+
+    async def test_contact_purge_removes_caught_copies_and_reply_texts(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """Caught mails quote names and addresses; after fieldwork they go with
+        the contacts, while the outbox keeps its statuses for the monitor."""
+        wave, [inv] = await prepare(session, settings, ["weg@a.test"])
+        await MailWorker(settings, worker_sm).run(until_idle=True)
+        await session.rollback()
+        row = await outbox_row(session, inv)
+        row.last_reply = "250 ok <weg@a.test>"
+        await session.commit()
+        purge = await samples_service.purge_contacts(session, wave=wave, actor=ACTOR)
+        await session.commit()
+        assert purge.caught_mails == 1
+        assert await session.scalar(select(func.count()).select_from(CaughtMail)) == 0
+        await session.refresh(row)
+        assert row.status == "sent" and row.last_reply is None
+        replies = await session.scalars(select(MailAttempt.smtp_reply))
+        assert all(r is None for r in replies)
+
+    async def test_worker_folds_the_monitor_tallies(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        """The sample's inserts left deltas; the worker's housekeeping folds
+        them so the monitor's pages need not."""
+        from app.monitoring.models import MonitorCount, MonitorDelta
+
+        await prepare(session, settings, ["a@a.test", "b@b.test"])
+        waiting = select(func.count()).select_from(MonitorDelta)
+        assert await session.scalar(waiting)
+        await session.rollback()
+        await MailWorker(settings, worker_sm).run(until_idle=True)
+        folded = await session.scalar(select(func.sum(MonitorCount.n)))
+        assert folded and folded >= 2

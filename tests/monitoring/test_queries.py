@@ -266,3 +266,49 @@ class TestConcurrentFolds:
         assert moved_one > 0 and moved_two == 0
         async with sessionmaker() as check:
             await assert_match(check, wave)
+
+
+class TestMailingMarkers:
+    async def test_each_mailing_is_marked_when_its_first_real_mail_left(
+        self, session: AsyncSession, settings: Settings
+    ) -> None:
+        from app.mailings.models import OutboxMessage
+        from tests.fixtures import mailings as mf
+
+        wave = await mf.create_open_wave(session)
+        for n in range(3):
+            await mf.create_person(
+                session, settings, wave=wave, email=f"p{n}@a.test", name=f"P{n}"
+            )
+        invitation = await mf.create_mailing(session, settings, wave=wave)
+        reminder = await mf.create_mailing(
+            session, settings, wave=wave, name="herinnering-1", kind="reminder"
+        )
+        unsent = await mf.create_mailing(
+            session, settings, wave=wave, name="herinnering-2", kind="reminder"
+        )
+        for mailing in (invitation, reminder, unsent):
+            await mf.schedule(session, wave=wave, mailing=mailing)
+        first = dt.datetime(2026, 5, 12, 9, 0, tzinfo=dt.UTC)
+        rows = list(await session.scalars(select(OutboxMessage)))
+        for i, row in enumerate(r for r in rows if r.mailing_id == invitation.id):
+            row.sent_at = first + dt.timedelta(minutes=i)
+        for row in (r for r in rows if r.mailing_id == reminder.id):
+            row.sent_at = first + dt.timedelta(days=7)
+        test_row = next(r for r in rows if r.mailing_id == unsent.id)
+        test_row.is_test, test_row.sent_at = True, first  # a test mail is no marker
+        await session.commit()
+
+        markers = await queries.mailing_markers(
+            session, wave_id=wave.id, questionnaire="officials"
+        )
+        assert [(m.label, m.at) for m in markers] == [
+            ("uitnodiging", first),
+            ("herinnering-1", first + dt.timedelta(days=7)),
+        ]
+        assert (
+            await queries.mailing_markers(
+                session, wave_id=wave.id, questionnaire="employees"
+            )
+            == []
+        )

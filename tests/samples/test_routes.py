@@ -68,6 +68,9 @@ class TestWaves:
         assert page.status_code == 200
         assert "Monitor 2024" in page.text
         assert "organisations" in page.text and "officials" in page.text
+        for part in ("/staff/waves/miv-2024/mailings", "/staff/monitor/miv-2024/officials"):
+            assert f'href="{part}"' in page.text
+            assert (await client.get(part)).status_code == 200
         await session.commit()
         wave = await session.scalar(select(Wave))
         assert wave is not None and str(wave.opens_on) == "2024-04-16"

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
+from app.mailings.models import CaughtMail, MailAttempt, Mailing, OutboxMessage
 from app.samples import catalogue, importer
 from app.samples.errors import WavePurged
 from app.samples.fields import FrameKind, FrameRow, Problem, ProblemCode
@@ -331,6 +332,7 @@ class Purge:
     contacts: int
     invitations: int
     rejections: int
+    caught_mails: int = 0
 
 
 async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> Purge:
@@ -338,10 +340,35 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
 
     Names and addresses go (the ``contacts`` rows and rejected-file reports
     that quote them); invitations lose their contact but keep the sample
-    attributes, so responses, response rates and draw summaries stay. Logged
-    in the audit log; afterwards the wave accepts no new address files.
+    attributes, so responses, response rates and draw summaries stay. Mail
+    traces that quote addresses go too: the built-in catcher's copies and the
+    SMTP reply texts ("550 <x@y.nl> unknown"); the reply codes stay, so the
+    monitor's undeliverable counts do not change. Logged in the audit log;
+    afterwards the wave accepts no new address files.
     """
     wave = await lock_wave(session, wave)
+    outbox_ids = (
+        select(OutboxMessage.id)
+        .join(Mailing, Mailing.id == OutboxMessage.mailing_id)
+        .where(Mailing.wave_id == wave.id)
+    )
+    caught = await session.execute(
+        delete(CaughtMail)
+        .where(CaughtMail.outbox_message_id.in_(outbox_ids))
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(MailAttempt)
+        .where(MailAttempt.outbox_message_id.in_(outbox_ids))
+        .values(smtp_reply=None, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(outbox_ids))
+        .values(last_reply=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
     detached = await session.execute(
         update(Invitation)
         .where(Invitation.wave_id == wave.id, Invitation.contact_id.is_not(None))
@@ -362,6 +389,7 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
         contacts=removed.rowcount or 0,  # type: ignore[attr-defined]
         invitations=detached.rowcount or 0,  # type: ignore[attr-defined]
         rejections=reports.rowcount or 0,  # type: ignore[attr-defined]
+        caught_mails=caught.rowcount or 0,  # type: ignore[attr-defined]
     )
     wave.contacts_purged_at = utcnow()
     await session.flush()
@@ -371,6 +399,7 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
         action="wave.purge_contacts",
         target=wave.slug,
         details={"contacts": result.contacts, "invitations": result.invitations,
-                 "rejected_files": result.rejections},
+                 "rejected_files": result.rejections,
+                 "caught_mails": result.caught_mails},
     )  # fmt: skip
     return result
