@@ -38,9 +38,9 @@ from app.mailings.outbox import Result
 from app.mailings.ratelimit import RateLimiter
 from app.mailings.schemas import Audience
 from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Transport
+from app.monitoring.tasks import fold_monitor_deltas
 from app.samples import tokens
 from app.samples.models import Wave
-from app.monitoring.tasks import fold_monitor_deltas
 
 log = logging.getLogger(__name__)
 
