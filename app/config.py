@@ -15,6 +15,9 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or installed tree) holding questionnaires/, mailings/, templates/."""
+
 DEV_SECRET = "dev-only-secret-change-me-in-production"  # noqa: S105 - refused in production
 
 
@@ -92,10 +95,12 @@ class Settings(BaseSettings):
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     """Older keys, still able to re-derive links of invitations made with them."""
     base_url: str = "http://127.0.0.1:8000"
-    questionnaires_dir: Path = Path("questionnaires")
+    questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    """Where the questionnaire files are; by default the project's own, whatever
+    the working directory."""
     check_questionnaires_on_startup: bool = True
     """Load and check every questionnaire file at startup; refuse to start on errors."""
-    mailings_dir: Path = Path("mailings")
+    mailings_dir: Path = PROJECT_ROOT / "mailings"
     timezone: str = "Europe/Amsterdam"
     session_hours: int = Field(default=10, ge=1, le=24 * 14)
     login_max_failures: int = Field(default=5, ge=1)

@@ -9,6 +9,7 @@ from app.cli_support import run_in_session, upgrade_database
 from app.config import Settings
 from app.demo import service
 from app.demo.service import DemoResult
+from app.samples import demo_frame
 
 
 @click.command("demo")
@@ -19,16 +20,27 @@ from app.demo.service import DemoResult
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--small",
+    is_flag=True,
+    help="A small synthetic country (24 municipalities) instead of the real counts.",
+)
 @click.pass_context
-def demo_command(ctx: click.Context, serve: bool, host: str, port: int) -> None:
-    """Create a demo wave with the published questionnaires and test invitations."""
+def demo_command(
+    ctx: click.Context, serve: bool, host: str, port: int, small: bool
+) -> None:
+    """Create a demo wave: published questionnaires, synthetic address files,
+    the 2024 samples, mailings around a recess, two weeks of simulated
+    response, and links for test respondents."""
     settings: Settings = ctx.obj
     if serve:
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     upgrade_database(settings)
 
     async def work(session: AsyncSession) -> DemoResult:
-        return await service.build(session, settings)
+        return await service.build(
+            session, settings, size=demo_frame.SMALL if small else demo_frame.FULL
+        )
 
     result = run_in_session(settings, work)
     _print(result, settings)
@@ -47,9 +59,24 @@ def _print(result: DemoResult, settings: Settings) -> None:
         f"  questionnaires published: {', '.join(result.published) or '(none found)'}"
     )
     click.echo(f"  wave: {result.wave}")
+    if result.fieldwork is not None:
+        made = result.fieldwork
+        click.echo(
+            "  address files: "
+            + ", ".join(f"{k} {v:,}".replace(",", ".") for k, v in made.frames.items())
+        )
+        click.echo(
+            "  invited: "
+            + ", ".join(f"{k} {v}" for k, v in made.sampled.items())
+            + "; simulated responses (past question 5): "
+            + ", ".join(f"{k} {v}" for k, v in made.responses.items())
+        )
+        click.echo(f"  mailings: {', '.join(made.mailings)}")
     click.echo("")
     click.secho("Staff pages", bold=True)
     click.echo(f"  {base}/staff/login")
+    click.echo(f"  monitor: {base}/staff/monitor/{result.wave}/officials")
+    click.echo(f"  mailings: {base}/staff/waves/{result.wave}/mailings")
     for email, role, password in result.staff:
         click.echo(f"  {email:<28} {role:<16} password: {password}")
     click.echo("")

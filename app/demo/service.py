@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.db import utcnow
+from app.demo import fieldwork
+from app.monitoring import reference as monitoring_reference
+from app.monitoring import service as monitoring_service
 from app.questionnaires import service as questionnaires_service
+from app.samples import demo_frame
 from app.samples import service as samples_service
 from app.samples.models import Invitation, Wave
 from app.staff import service as staff_service
@@ -26,64 +32,18 @@ STAFF = [
     ("analyse@veldwerk.test", "Analist (demo)", Role.analyst),
 ]
 
-# A few named test respondents, one per kind of route through the questionnaires.
-RESPONDENTS = [
-    (
-        "officials",
-        "Burgemeester",
-        {
-            "tier": "gemeente",
-            "function": "burgemeester",
-            "organisation": "Gemeente Demodorp",
-            "email_kind": "algemeen",
-        },
-    ),
-    (
-        "officials",
-        "Raadslid",
-        {
-            "tier": "gemeente",
-            "function": "raadslid",
-            "organisation": "Gemeente Demodorp",
-            "email_kind": "persoonlijk",
-            "gender": "vrouw",
-        },
-    ),
-    (
-        "officials",
-        "Dijkgraaf",
-        {
-            "tier": "waterschap",
-            "function": "dijkgraaf",
-            "organisation": "Waterschap Demo",
-            "email_kind": "persoonlijk",
-        },
-    ),
-    (
-        "officials",
-        "Statenlid",
-        {
-            "tier": "provincie",
-            "function": "statenlid",
-            "organisation": "Provincie Demo",
-            "email_kind": "persoonlijk",
-        },
-    ),
-    (
-        "employees",
-        "Medewerker gemeente (panel)",
-        {"tier": "gemeente", "panel": "panel_a", "stratum": "gemeente"},
-    ),
-    (
-        "organisations",
-        "Organisatie waterschap",
-        {
-            "tier": "waterschap",
-            "organisation": "Waterschap Demo",
-            "organisation_code": "WS99",
-        },
-    ),
-]
+# Sample members kept fresh for the printed links, one per kind of route.
+RESERVED: dict[str, list[dict[str, str]]] = {
+    "officials": [
+        {"label": "Burgemeester (algemeen adres)", "function": "burgemeester",
+         "email_kind": "algemeen"},
+        {"label": "Raadslid", "function": "raadslid", "email_kind": "persoonlijk"},
+        {"label": "Dijkgraaf", "function": "dijkgraaf"},
+        {"label": "Statenlid", "function": "statenlid"},
+    ],
+    "employees": [{"label": "Medewerker gemeente (panel)", "tier": "gemeente"}],
+    "organisations": [{"label": "Organisatie waterschap", "tier": "waterschap"}],
+}  # fmt: skip
 
 
 @dataclass
@@ -92,10 +52,16 @@ class DemoResult:
     links: list[tuple[str, str, str]] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     wave: str = DEMO_WAVE
+    fieldwork: fieldwork.Fieldwork | None = None
 
 
 async def build(
-    session: AsyncSession, settings: Settings, *, today: dt.date | None = None
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    size: demo_frame.DemoSize = demo_frame.FULL,
 ) -> DemoResult:
     """Idempotent: running it again reuses what exists and prints the same links."""
     result = DemoResult()
@@ -109,8 +75,8 @@ async def build(
             session,
             slug=DEMO_WAVE,
             name="Monitor Integriteit en Veiligheid 2024 (demo)",
-            opens_on=today - dt.timedelta(days=7),
-            closes_on=today + dt.timedelta(days=28),
+            opens_on=today - dt.timedelta(days=16),
+            closes_on=today + dt.timedelta(days=21),
         )
     for questionnaire in sorted({r.split("/")[0] for r in result.published}):
         newest = await questionnaires_service.newest_version(
@@ -121,8 +87,33 @@ async def build(
                 session, wave=wave, questionnaire=questionnaire, version_id=newest.id
             )
     await _staff(session, result)
+    if not await fieldwork.has_fieldwork(session, wave):
+        result.fieldwork = await fieldwork.build_fieldwork(
+            session, settings, wave=wave, size=size, today=today,
+            now=now or utcnow(), reserve=RESERVED,
+        )  # fmt: skip
+        await _references(session, wave)
     await _respondents(session, settings, wave, result)
     return result
+
+
+REFERENCES = {
+    "officials": "table_4_3_2022.csv",
+    "employees": "table_1_3_2022.csv",
+}
+
+
+async def _references(session: AsyncSession, wave: Wave) -> None:
+    """The 2022 columns of the report's response tables, as the previous edition."""
+    folder = Path(monitoring_reference.__file__).parent / "reference"
+    for questionnaire, name in REFERENCES.items():
+        rows = monitoring_reference.parse_reference_csv(
+            (folder / name).read_text(encoding="utf-8")
+        )
+        await monitoring_service.replace_reference(
+            session, wave=wave, questionnaire=questionnaire, edition="2022",
+            rows=rows, source=name, actor="demo",
+        )  # fmt: skip
 
 
 async def _staff(session: AsyncSession, result: DemoResult) -> None:
@@ -138,28 +129,18 @@ async def _staff(session: AsyncSession, result: DemoResult) -> None:
 async def _respondents(
     session: AsyncSession, settings: Settings, wave: Wave, result: DemoResult
 ) -> None:
-    entries = {
-        e.questionnaire
-        for e in await samples_service.wave_questionnaires(session, wave=wave)
-    }
-    for questionnaire, label, attributes in RESPONDENTS:
-        if questionnaire not in entries:
-            continue
-        existing = await session.scalar(
-            select(Invitation).where(
-                Invitation.wave_id == wave.id,
-                Invitation.questionnaire == questionnaire,
-                Invitation.attributes["demo_label"].as_string() == label,
-            )
+    """Links of the sample members the simulation left untouched."""
+    labelled = await session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.wave_id == wave.id,
+            Invitation.attributes["demo_label"].as_string().is_not(None),
         )
-        if existing is None:
-            existing, _ = await samples_service.create_invitation(
-                session,
-                settings,
-                wave=wave,
-                questionnaire=questionnaire,
-                attributes={**attributes, "demo_label": label},
-            )
+        .order_by(Invitation.id)
+    )
+    for invitation in labelled:
+        label = (invitation.attributes or {}).get("demo_label", "")
         result.links.append(
-            (questionnaire, label, samples_service.invitation_url(settings, existing))
-        )
+            (invitation.questionnaire, label,
+             samples_service.invitation_url(settings, invitation))
+        )  # fmt: skip
