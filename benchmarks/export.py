@@ -72,7 +72,7 @@ def settings_for(url: str) -> Settings:
 def _walks(
     cq: routing.CompiledQuestionnaire, count: int
 ) -> list[tuple[dict, dict, list, bool]]:  # type: ignore[name-defined]
-    from tests.fixtures.exports import walk  # test builders; PYTHONPATH=. as documented
+    from app.demo.simulate import walk
 
     rng = random.Random(2024)
     weights = [w for *_, w in FUNCTIONS]
