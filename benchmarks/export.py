@@ -112,6 +112,7 @@ async def seed(settings: Settings) -> None:
             title="bench",
             content_hash=loader.content_hash(text.encode()),
             source=text,
+            definition_json=cq.definition.model_dump_json(),
         )
         session.add(version)
         await session.flush()
