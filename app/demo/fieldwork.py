@@ -21,6 +21,7 @@ import io
 import random
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +37,8 @@ from app.mailings.schemas import (
     OnOpening,
     RecessCreate,
 )
-from app.questionnaires import loader, routing
-from app.questionnaires.models import QuestionnaireVersion
+from app.questionnaires import routing
+from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame
 from app.samples import service as samples_service
@@ -108,7 +109,7 @@ async def build_fieldwork(
         result.responses[questionnaire] = await _respond(
             session, wave, questionnaire, times, now, rng, reserved
         )
-    await _mail_history(session, wave, moments, rng, reserved)
+    await _mail_history(session, wave, rng, reserved)
     return result
 
 
@@ -181,8 +182,6 @@ async def _plan_mailings(
 
 def _panel_moments(wave: Wave, settings: Settings) -> list[dt.datetime]:
     """The panel bureau mails employees itself: on opening and a week later."""
-    from zoneinfo import ZoneInfo
-
     opens = wave.opens_on or dt.date.today()
     first = dt.datetime.combine(opens, dt.time(10), ZoneInfo(settings.timezone))
     return [first.astimezone(dt.UTC), (first + dt.timedelta(days=7)).astimezone(dt.UTC)]
@@ -231,9 +230,9 @@ async def _respond(
     )
     if entry is None or entry.version_id is None:
         return 0
-    version = await session.get(QuestionnaireVersion, entry.version_id)
-    assert version is not None
-    cq = loader.load_text(version.source, f"{questionnaire}/{version.version}.yaml")
+    found = await CompiledVersions().by_id(session, entry.version_id)
+    assert found is not None
+    info, cq = found
     invitations = (
         await session.execute(
             select(Invitation)
@@ -257,7 +256,7 @@ async def _respond(
         )
         if outcome is None:
             continue
-        response, change, reached = _response(cq, version.id, invitation.id, attributes, outcome, rng)
+        response, change, reached = _response(cq, info.id, invitation.id, attributes, outcome, rng)
         responses.append(response)
         changes.append(change)
         reached_count += reached
@@ -301,7 +300,6 @@ def _response(
 async def _mail_history(
     session: AsyncSession,
     wave: Wave,
-    moments: dict[str, list[dt.datetime]],
     rng: random.Random,
     reserved: dict[int, str],
 ) -> None:
@@ -384,7 +382,8 @@ async def _bounces_and_opt_outs(
     )
     silent = [i for i in silent if i not in reserved]
     bounced = [i for i in silent if rng.random() < 0.015]
-    out = [i for i in silent if i not in set(bounced) and rng.random() < 0.006]
+    bounced_ids = set(bounced)
+    out = [i for i in silent if i not in bounced_ids and rng.random() < 0.006]
     if bounced:
         await session.execute(
             update(Invitation),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -97,22 +96,12 @@ async def build(
     return result
 
 
-REFERENCES = {
-    "officials": "table_4_3_2022.csv",
-    "employees": "table_1_3_2022.csv",
-}
-
-
 async def _references(session: AsyncSession, wave: Wave) -> None:
     """The 2022 columns of the report's response tables, as the previous edition."""
-    folder = Path(monitoring_reference.__file__).parent / "reference"
-    for questionnaire, name in REFERENCES.items():
-        rows = monitoring_reference.parse_reference_csv(
-            (folder / name).read_text(encoding="utf-8")
-        )
-        await monitoring_service.replace_reference(
-            session, wave=wave, questionnaire=questionnaire, edition="2022",
-            rows=rows, source=name, actor="demo",
+    for shipped in monitoring_reference.SHIPPED.values():
+        await monitoring_service.load_shipped_reference(
+            session, wave=wave, questionnaire=shipped.questionnaire,
+            name=shipped.name, actor="demo",
         )  # fmt: skip
 
 

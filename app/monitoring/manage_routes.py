@@ -13,9 +13,9 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput
 from app.monitoring import eligibility, forms, service
-from app.monitoring.reference import SHIPPED, parse_reference_csv
+from app.monitoring.reference import parse_reference_csv
 from app.staff.deps import FieldworkDep
 from app.web import hx_redirect, render
 
@@ -76,21 +76,11 @@ async def load_shipped_reference(
     questionnaire: str,
     name: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    shipped = SHIPPED.get(name)
-    if shipped is None or shipped.questionnaire != questionnaire:
-        raise NotFound("Dit referentiebestand bestaat niet voor deze vragenlijst.")
     monitored = await service.require_monitored(
         session, wave_slug=wave, questionnaire=questionnaire
     )
-    rows = parse_reference_csv(shipped.path.read_text(encoding="utf-8"))
-    await service.replace_reference(
-        session,
-        wave=monitored,
-        questionnaire=questionnaire,
-        edition=shipped.edition,
-        rows=rows,
-        source=shipped.path.name,
-        actor=staff,
+    await service.load_shipped_reference(
+        session, wave=monitored, questionnaire=questionnaire, name=name, actor=staff
     )
     return hx_redirect(request, f"{_base(wave, questionnaire)}/reference")
 

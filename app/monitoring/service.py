@@ -24,7 +24,13 @@ from app.monitoring import queries, tallies
 from app.monitoring.chart import CurveChart, Marker, Series, curve_chart, day_range
 from app.monitoring.layouts import DIMENSIONS, LAYOUTS, Dimension, Layout, layout_for
 from app.monitoring.models import ReferenceCount
-from app.monitoring.reference import ReferenceRow, check_edition, check_rows
+from app.monitoring.reference import (
+    SHIPPED,
+    ReferenceRow,
+    check_edition,
+    check_rows,
+    parse_reference_csv,
+)
 from app.monitoring.states import Tally
 from app.monitoring.tables import (
     Group,
@@ -307,6 +313,30 @@ async def replace_reference(
         details={"rows": len(rows), "source": source[:200]},
     )
     return len(rows)
+
+
+async def load_shipped_reference(
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    questionnaire: str,
+    name: str,
+    actor: StaffContext | str,
+) -> int:
+    """Load a reference table that ships with veldwerk (e.g. the 2022 column
+    of Table 4.3) as its edition; returns the number of cells loaded."""
+    shipped = SHIPPED.get(name)
+    if shipped is None or shipped.questionnaire != questionnaire:
+        raise NotFound("Dit referentiebestand bestaat niet voor deze vragenlijst.")
+    return await replace_reference(
+        session,
+        wave=wave,
+        questionnaire=questionnaire,
+        edition=shipped.edition,
+        rows=parse_reference_csv(shipped.path.read_text(encoding="utf-8")),
+        source=shipped.path.name,
+        actor=actor,
+    )
 
 
 async def delete_reference(
