@@ -49,7 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = create_templates()
     app.state.versions = CompiledVersions()
-    app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -55,6 +57,19 @@ def _paragraphs(text: str | None) -> Markup:
         + Markup("</p>")
         for block in blocks
     )
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was created with (``create_app`` puts them on its state).
+
+    A dependency rather than an override of ``config.get_settings``: FastAPI
+    rebuilds every dependency of every request while any override is set.
+    """
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def create_templates() -> Jinja2Templates:

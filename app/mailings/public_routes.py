@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep
 from app.mailings import delivery
-from app.web import render
+from app.web import SettingsDep, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 Token = Annotated[str, Path(max_length=100)]
 NOINDEX = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
 

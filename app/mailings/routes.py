@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
 from app.mailings import composer, delivery, schemas, service
@@ -28,10 +28,9 @@ from app.samples import catalogue
 from app.samples.models import Wave
 from app.staff.deps import FieldworkDep
 from app.staff.schemas import StaffContext
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 MAIL_HTML_CSP = (
     "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "

@@ -11,19 +11,18 @@ import re
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
 from app.monitoring import downloads, manage_routes, service, views
 from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep
-from app.web import is_htmx, render
+from app.web import SettingsDep, is_htmx, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 Edition = Annotated[str | None, Query(max_length=32)]
 CurveBy = Annotated[str | None, Query(max_length=32)]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
 from app.questionnaires import outline, service, testruns
@@ -16,10 +15,9 @@ from app.questionnaires.errors import DefinitionErrors
 from app.staff import service as staff_service
 from app.staff.deps import QuestionnaireReaderDep, ResearcherDep
 from app.staff.models import Role
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 Ref = Annotated[
     str, Query(max_length=80, pattern=r"^[a-z][a-z0-9_]*/[0-9A-Za-z][0-9A-Za-z._-]*$")
 ]

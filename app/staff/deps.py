@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.staff import service
 from app.staff.models import Role
 from app.staff.schemas import StaffContext
+from app.web import SettingsDep
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -64,7 +65,7 @@ async def _submitted_csrf_token(request: Request) -> str:
 async def get_staff(
     request: Request,
     session: SessionDep,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
 ) -> StaffContext:
     token = request.cookies.get(session_cookie_name(settings), "")
     resolved = await service.resolve_session(session, token=token)

@@ -6,19 +6,17 @@ import datetime as dt
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.staff import service
 from app.staff.deps import AdminDep, StaffDep, check_origin, session_cookie_name
 from app.staff.models import Role
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 LOGIN_CSRF_COOKIE = "veldwerk_login_csrf"
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep
 from app.errors import Conflict, InvalidInput
 from app.samples import catalogue, reports, service
@@ -18,10 +17,9 @@ from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep, StaffDep
 from app.staff.models import Role
 from app.staff.schemas import StaffContext
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def _draw_page(

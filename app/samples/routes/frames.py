@@ -6,17 +6,16 @@ import datetime as dt
 from pathlib import PureWindowsPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep, utcnow
 from app.errors import InvalidInput
 from app.samples import catalogue, reports, service
 from app.samples.deps import WaveDep
 from app.samples.fields import FrameKind
 from app.staff.deps import FieldworkDep
-from app.web import AMSTERDAM, hx_redirect, render
+from app.web import AMSTERDAM, SettingsDep, hx_redirect, render
 
 router = APIRouter()
 
@@ -25,7 +24,6 @@ def _today() -> dt.date:
     return utcnow().astimezone(AMSTERDAM).date()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 PAGE = 50
 
 

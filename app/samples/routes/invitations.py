@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.config import Settings, get_settings
 from app.db import SessionDep
 from app.samples import catalogue, service
 from app.samples.deps import WaveDep
 from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 PAGE = 50
 STATUSES = {
     "invited": "uitgenodigd",
