@@ -53,6 +53,7 @@ class Connection:
         method: str,
         path: str,
         form: dict[str, str] | list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         body = urlencode(form).encode() if form is not None else b""
         head = [
@@ -64,6 +65,7 @@ class Connection:
             head.append(
                 "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             )
+        head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         if form is not None:
             head.append("Content-Type: application/x-www-form-urlencoded")
         head.append(f"Content-Length: {len(body)}")

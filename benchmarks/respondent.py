@@ -1,9 +1,11 @@
 """Loopback load: simulated respondents paging through the officials questionnaire.
 
 Compares, in the same run and on the same PostgreSQL and uvicorn setup, the
-platform's page turns (POST a page → 303 → GET the next page) with a bare FastAPI
-endpoint that inserts one row and renders one template. Prints pages per second,
-the ratio to the baseline, and p50/p95 latency.
+platform's page turns with a bare FastAPI endpoint that inserts one row and
+renders one template. A page turn is measured twice: as a browser with
+JavaScript does it (htmx: one POST answered with the next page) and as one
+without (POST → 303 → GET). Prints pages per second, the ratio to the baseline,
+and p50/p95 latency.
 
     python benchmarks/respondent.py [--workers 2] [--concurrency 100] [--seconds 20]
 """
@@ -118,22 +120,46 @@ def fill(html: str) -> list[tuple[str, str]]:
     return form
 
 
-async def respondent(base: str, tokens: list[str], turns: Timings, stop: float) -> None:
+HTMX = {"HX-Request": "true", "HX-Boosted": "true"}
+
+
+async def respondent(
+    base: str, tokens: list[str], turns: Timings, stop: float, htmx: bool = True
+) -> None:
+    """One respondent after another on one connection, page after page.
+
+    ``htmx``: as a browser with JavaScript (the boosted form): each page turn is
+    one POST answered with the next page. Without: as a browser without
+    JavaScript, POST → 303 → GET, two requests per page turn.
+    """
     conn = Connection(base)
+    headers = HTMX if htmx else None
     try:
         while tokens and time.perf_counter() < stop:
             token = tokens.pop()
-            reply = await conn.request("POST", f"/s/{token}")
-            page = await conn.request("GET", reply.location)
-            path = reply.location
+            if htmx:
+                page = await conn.request("POST", f"/s/{token}", headers=headers)
+                path = page.headers.get("hx-push-url", "")
+            else:
+                reply = await conn.request("POST", f"/s/{token}")
+                page = await conn.request("GET", reply.location)
+                path = reply.location
             while "/p/" in path and time.perf_counter() < stop:
                 start = time.perf_counter()
-                posted = await conn.request("POST", path, fill(page.body.decode()))
-                if posted.status != 303:
-                    turns.errors += 1
-                    break
-                path = posted.location
-                page = await conn.request("GET", path)
+                form = fill(page.body.decode())
+                if htmx:
+                    page = await conn.request("POST", path, form, headers=headers)
+                    if page.status != 200 or "hx-push-url" not in page.headers:
+                        turns.errors += 1
+                        break
+                    path = page.headers["hx-push-url"]
+                else:
+                    posted = await conn.request("POST", path, form)
+                    if posted.status != 303:
+                        turns.errors += 1
+                        break
+                    path = posted.location
+                    page = await conn.request("GET", path)
                 turns.add(time.perf_counter() - start)
                 if page.status >= 400:
                     turns.errors += 1
@@ -241,22 +267,27 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 for _ in range(8)
             )
         )
-        turns = Timings()
-        stop = time.perf_counter() + args.seconds
-        await asyncio.gather(
-            *(
-                respondent("http://127.0.0.1:8932", tokens, turns, stop)
-                for _ in range(args.concurrency)
+        for key, htmx in (("respondent_pages", True), ("respondent_pages_no_js", False)):
+            turns = Timings()
+            stop = time.perf_counter() + args.seconds
+            await asyncio.gather(
+                *(
+                    respondent("http://127.0.0.1:8932", tokens, turns, stop, htmx)
+                    for _ in range(args.concurrency)
+                )
             )
-        )
-        turns.finished = time.perf_counter()
-        results["respondent_pages"] = turns.summary()
+            turns.finished = time.perf_counter()
+            results[key] = turns.summary()
     finally:
         app_proc.terminate()
         app_proc.wait()
     base_rate = results["baseline"]["per_second"]  # type: ignore[index]
     page_rate = results["respondent_pages"]["per_second"]  # type: ignore[index]
     results["ratio_pages_to_baseline"] = page_rate / base_rate if base_rate else 0.0
+    no_js_rate = results["respondent_pages_no_js"]["per_second"]  # type: ignore[index]
+    results["ratio_no_js_pages_to_baseline"] = (
+        no_js_rate / base_rate if base_rate else 0.0
+    )
     return results
 
 

@@ -1,7 +1,8 @@
 """The respondent's pages under ``/s/<token>``: welcome, pages, thank-you.
 
 Server-rendered forms that work without JavaScript (POST → 303 → GET); htmx
-boosts them when present. Every page is saved on submit.
+boosts them when present, and then the POST answers with the next page itself
+(one request per page turn). Every page is saved on submit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from app.questionnaires import routing
 from app.questionnaires.service import CompiledVersions
 from app.responses import rendering, service
 from app.responses.service import Survey
-from app.web import render
+from app.web import is_htmx, render
 
 router = APIRouter()
 
@@ -25,7 +26,8 @@ Token = Annotated[str, Path(max_length=100)]
 PageId = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-def get_versions(request: Request) -> CompiledVersions:
+async def get_versions(request: Request) -> CompiledVersions:
+    """async so FastAPI does not send it through the thread pool."""
     versions: CompiledVersions = request.app.state.versions
     return versions
 
@@ -71,6 +73,10 @@ async def start(
     if survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     await service.start(session, survey)
+    if is_htmx(request):
+        return await _render_next(
+            request, session, survey, token, service.resume_page_id(survey)
+        )
     return RedirectResponse(
         _url(token, service.resume_page_id(survey)), status_code=303
     )
@@ -141,7 +147,35 @@ async def submit_page(
             errors=outcome.errors,
         )
         return _render_page(request, survey, token, view, status_code=422)
+    if is_htmx(request):
+        return await _render_next(request, session, survey, token, outcome.next_page_id)
     return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
+
+
+async def _render_next(
+    request: Request,
+    session: SessionDep,
+    survey: Survey,
+    token: str,
+    page_id: str | None,
+) -> Response:
+    """For htmx: the next page in the answer to the POST, with its address for
+    the browser's history, instead of a redirect the browser would follow with
+    a second request (a second lookup, transaction and routing pass). What is
+    shown equals what the GET of that address shows."""
+    url = _url(token, page_id)
+    headers = {"HX-Push-Url": url, "Vary": "HX-Request"}
+    if page_id is None:
+        if not survey.is_complete:
+            return RedirectResponse(f"/s/{token}", status_code=303)
+        return render(
+            request, "responses/thanks.html", _context(survey), headers=headers
+        )
+    await service.page_shown(session, survey, page_id)
+    view = rendering.build_page(
+        survey.compiled, page_id, survey.answers, survey.attributes
+    )
+    return _render_page(request, survey, token, view, headers=headers)
 
 
 def _shown_at(stamp: object) -> dt.datetime | None:
@@ -157,6 +191,7 @@ def _render_page(
     token: str,
     view: rendering.PageView,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     position, total = service.progress(survey, view.id)
     previous = routing.previous_page_id(
@@ -180,6 +215,7 @@ def _render_page(
             explain=explain,
         ),
         status_code=status_code,
+        headers=headers,
     )
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +23,9 @@ from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
+from app.responses import storage
 from app.responses.errors import SurveyClosed, SurveyNotFound, SurveyNotOpen
-from app.responses.models import PageVisit, Response
+from app.responses.models import Response
 from app.samples import service as samples_service
 from app.samples import tokens
 from app.samples.models import Invitation, Wave
@@ -95,15 +95,8 @@ async def open_survey(
     """
     if not tokens.looks_like_token(token):
         raise SurveyNotFound()
-    query = (
-        select(Invitation, Wave, Response)
-        .join(Wave, Wave.id == Invitation.wave_id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.token_hash == tokens.hash_token(token), Invitation.revoked_at.is_(None))
-    )
-    if for_update:
-        query = query.with_for_update(of=Invitation)
-    row = (await session.execute(query)).first()
+    query = _survey_query(for_update)
+    row = (await session.execute(query, {"token_hash": tokens.hash_token(token)})).first()
     if row is None:
         raise SurveyNotFound()
     invitation, wave, response = row
@@ -115,6 +108,22 @@ async def open_survey(
     if not invitation.is_test and not survey.is_complete:
         _check_window(wave, today or dt.datetime.now(ZoneInfo(wave.timezone)).date())
     return survey
+
+
+@lru_cache(maxsize=2)
+def _survey_query(for_update: bool) -> Select[tuple[Invitation, Wave, Response]]:
+    """Built once: every respondent request runs it, and building a three-way
+    join costs more CPU than running it."""
+    query = (
+        select(Invitation, Wave, Response)
+        .join(Wave, Wave.id == Invitation.wave_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(
+            Invitation.token_hash == bindparam("token_hash"),
+            Invitation.revoked_at.is_(None),
+        )
+    )
+    return query.with_for_update(of=Invitation) if for_update else query
 
 
 def _check_window(wave: Wave, today: dt.date) -> None:
@@ -180,15 +189,27 @@ def _advance(invitation: Invitation, status: str, now: dt.datetime) -> None:
         invitation.completed_at = now
 
 
-def _advance_response(response: Response, status: str, now: dt.datetime) -> None:
+def _progressed(response: Response, status: str, now: dt.datetime) -> dict[str, object]:
+    """The response's status columns after moving it on to ``status`` (never back)."""
+    fields: dict[str, object] = {
+        "status": response.status,
+        "response_at": response.response_at,
+        "completed_at": response.completed_at,
+    }
     if ORDER[status] <= ORDER.get(response.status, 0):
-        return
-    response.status = status
+        return fields
+    fields["status"] = status
     if status == "response":
-        response.response_at = now
+        fields["response_at"] = now
     elif status == "complete":
-        response.response_at = response.response_at or now
-        response.completed_at = now
+        fields["response_at"] = response.response_at or now
+        fields["completed_at"] = now
+    return fields
+
+
+def _advance_response(response: Response, status: str, now: dt.datetime) -> None:
+    for name, value in _progressed(response, status, now).items():
+        setattr(response, name, value)
 
 
 def resume_page_id(survey: Survey) -> str | None:
@@ -267,67 +288,44 @@ async def submit_page(
     if errors and not going_back:
         return SubmitOutcome(errors=errors, display_answers=answers)
     now = utcnow()
-    response.answers = answers
-    response.updated_at = now
-    response.revision += 1
     visible = [p.id for p in routing.visible_pages(cq, answers, attributes)]
     submitted = set(survey.submitted)
     if not going_back:
         submitted.add(page_id)
-    response.submitted_pages = [p for p in visible if p in submitted]
-    await _record_visit(session, response=response, page_id=page_id, now=now, shown_at=shown_at)
-    survey.invitation.last_activity_at = now
+    changes: dict[str, object] = {
+        "answers": answers,
+        "submitted_pages": [p for p in visible if p in submitted],
+        "updated_at": now,
+        "revision": response.revision + 1,
+        "status": response.status,
+        "response_at": response.response_at,
+        "completed_at": response.completed_at,
+    }
+    following = None
     if going_back:
-        previous = routing.previous_page_id(cq, page_id, answers, attributes)
-        await session.flush()
-        return SubmitOutcome(next_page_id=previous or page_id)
-    following = routing.next_page_id(cq, page_id, answers, attributes)
-    if following is None:
-        _advance_response(response, "complete", now)
-        _advance(survey.invitation, "complete", now)
-    await session.flush()
-    return SubmitOutcome(next_page_id=following, completed=following is None)
-
-
-async def _record_visit(
-    session: AsyncSession,
-    *,
-    response: Response,
-    page_id: str,
-    now: dt.datetime,
-    shown_at: dt.datetime | None,
-) -> None:
-    """Paradata in one statement: an upsert adding this visit's seconds.
-
-    ``shown_at`` comes back from the form; it only affects the respondent's own
-    paradata and is clamped to 0..1 hour, so tampering gains nothing.
-    """
+        following = routing.previous_page_id(cq, page_id, answers, attributes) or page_id
+    else:
+        following = routing.next_page_id(cq, page_id, answers, attributes)
+        if following is None:
+            changes.update(_progressed(response, "complete", now))
+            _advance(survey.invitation, "complete", now)
     seconds = 0.0
     if shown_at is not None:
         seconds = max(0.0, min((now - shown_at).total_seconds(), MAX_SECONDS_PER_VISIT))
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(PageVisit).values(
-        response_id=response.id,
+    await storage.save_page(
+        session,
+        response=response,
+        invitation=survey.invitation,
+        changes=changes,
         page_id=page_id,
+        now=now,
         first_shown_at=shown_at or now,
-        last_shown_at=now,
-        submitted_at=now,
-        seconds_spent=seconds,
-        submissions=1,
+        seconds=seconds,
     )
-    excluded = statement.excluded
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[PageVisit.response_id, PageVisit.page_id],
-            set_={
-                "last_shown_at": excluded.last_shown_at,
-                "submitted_at": excluded.submitted_at,
-                "seconds_spent": PageVisit.seconds_spent + excluded.seconds_spent,
-                "submissions": PageVisit.submissions + 1,
-            },
-        )
-    )
+    await session.flush()
+    if going_back:
+        return SubmitOutcome(next_page_id=following)
+    return SubmitOutcome(next_page_id=following, completed=following is None)
 
 
 def progress(survey: Survey, page_id: str) -> tuple[int, int]:
