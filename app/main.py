@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.settings = settings
-    app.state.templates = create_templates()
+    app.state.templates = create_templates(
+        auto_reload=settings.environment == "development"
+    )
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)

@@ -72,9 +72,12 @@ async def get_app_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def create_templates() -> Jinja2Templates:
+def create_templates(*, auto_reload: bool = True) -> Jinja2Templates:
+    """``auto_reload`` re-reads edited templates; off outside development, where
+    it would cost a stat() of every template of every page rendered."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    env.auto_reload = auto_reload
     env.filters["local"] = _local
     env.filters["nl_number"] = _nl_number
     env.filters["percent"] = _percent

@@ -194,9 +194,14 @@ def _render_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     position, total = service.progress(survey, view.id)
-    previous = routing.previous_page_id(
-        survey.compiled, view.id, survey.answers, survey.attributes
-    )
+    visible = survey.visible_page_ids()
+    if view.id in visible:
+        index = visible.index(view.id)
+        previous = visible[index - 1] if index > 0 else None
+    else:
+        previous = routing.previous_page_id(
+            survey.compiled, view.id, survey.answers, survey.attributes
+        )
     explain = None
     if survey.invitation.is_test:
         explain = routing.explain(survey.compiled, survey.answers, survey.attributes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select
@@ -46,9 +46,27 @@ class Survey:
     version: VersionInfo
     compiled: CompiledQuestionnaire
 
-    @property
+    _visible: tuple[object, list[str]] | None = field(default=None, repr=False)
+
+    @cached_property
     def attributes(self) -> dict[str, object]:
         return self.invitation.attribute_values()
+
+    def visible_page_ids(self) -> list[str]:
+        """The pages routing shows for the stored answers, in order.
+
+        Worked out once per state of the answers: a page turn asks it for the
+        access check, the resume page, the progress bar and the back button.
+        """
+        answers = self.response.answers if self.response is not None else {}
+        if self._visible is None or self._visible[0] is not answers:
+            pages = routing.visible_pages(self.compiled, answers, self.attributes)
+            self._visible = (answers, [p.id for p in pages])
+        return self._visible[1]
+
+    def remember_visible(self, answers: object, page_ids: list[str]) -> None:
+        """Routing already worked out for ``answers``, about to become the stored ones."""
+        self._visible = (answers, page_ids)
 
     @property
     def answers(self) -> dict[str, object]:
@@ -214,9 +232,8 @@ def _advance_response(response: Response, status: str, now: dt.datetime) -> None
 
 def resume_page_id(survey: Survey) -> str | None:
     """Where the respondent continues: the first visible page not yet submitted."""
-    return routing.first_unanswered_page_id(
-        survey.compiled, survey.answers, survey.attributes, set(survey.submitted)
-    )
+    submitted = set(survey.submitted)
+    return next((p for p in survey.visible_page_ids() if p not in submitted), None)
 
 
 def may_show(survey: Survey, page_id: str) -> bool:
@@ -225,10 +242,7 @@ def may_show(survey: Survey, page_id: str) -> bool:
     cq = survey.compiled
     if page_id not in cq.page_by_id:
         return False
-    visible = [
-        p.id for p in routing.visible_pages(cq, survey.answers, survey.attributes)
-    ]
-    if page_id not in visible:
+    if page_id not in survey.visible_page_ids():
         return False
     return page_id in survey.submitted or page_id == resume_page_id(survey)
 
@@ -289,6 +303,7 @@ async def submit_page(
         return SubmitOutcome(errors=errors, display_answers=answers)
     now = utcnow()
     visible = [p.id for p in routing.visible_pages(cq, answers, attributes)]
+    survey.remember_visible(answers, visible)
     submitted = set(survey.submitted)
     if not going_back:
         submitted.add(page_id)
@@ -333,12 +348,7 @@ def progress(survey: Survey, page_id: str) -> tuple[int, int]:
 
     Later answers can still change the total; the bar is an honest estimate.
     """
-    visible = [
-        p.id
-        for p in routing.visible_pages(
-            survey.compiled, survey.answers, survey.attributes
-        )
-    ]
+    visible = survey.visible_page_ids()
     if page_id not in visible:
         return (0, max(len(visible), 1))
     return (visible.index(page_id) + 1, len(visible))

@@ -356,3 +356,79 @@ class TestPrinter:
         )
         assert to_source(parse("not (a = 1 or b = 1)")) == "not (a = 1 or b = 1)"
         assert to_source(parse("1 - (2 - 3) = 0")) == "1 - (2 - 3) = 0"
+
+
+# --- compiled closures agree with the tree walk ---------------------------------
+
+pool = st.sampled_from(["a", "b", "c"])
+pool_literals = st.one_of(
+    st.integers(-3, 100).map(Num),
+    st.sampled_from(["x", "y", "1", ""]).map(Str),
+    st.booleans().map(Bool),
+)
+pool_refs = st.builds(Ref, pool, st.one_of(st.none(), st.sampled_from(["r1", "r2"])))
+pool_calls = st.one_of(
+    st.builds(
+        lambda r, o: Call("selected", (r, o)), pool_refs, st.integers(0, 4).map(Num)
+    ),
+    st.builds(
+        lambda f, r: Call(f, (r,)),
+        st.sampled_from(["count_selected", "answered", "sum", "is_missing"]),
+        pool_refs,
+    ),
+)
+pool_atoms = st.one_of(pool_literals, pool_refs, pool.map(Attr), pool_calls)
+
+
+def _pool_extend(inner: st.SearchStrategy[ex.Expr]) -> st.SearchStrategy[ex.Expr]:
+    return st.one_of(
+        st.builds(Compare, st.sampled_from(ex.COMPARISONS), inner, inner),
+        st.builds(
+            In, inner, st.lists(pool_literals, max_size=3).map(tuple), st.booleans()
+        ),
+        st.builds(Arith, st.sampled_from(["+", "-"]), inner, inner),
+        st.builds(Not, inner),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: And(tuple(xs))),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: Or(tuple(xs))),
+    )
+
+
+pool_expressions = st.recursive(pool_atoms, _pool_extend, max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.integers(-2, 99),
+    st.sampled_from(["x", "y", "1", ""]),
+    st.booleans(),
+    st.integers(97, 99).map(OptionAnswer),
+)
+answer_values = st.one_of(
+    scalars,
+    st.lists(st.integers(0, 4), max_size=3),
+    st.dictionaries(st.sampled_from(["r1", "r2"]), scalars, max_size=2),
+)
+environments = st.builds(
+    DictEnv,
+    st.dictionaries(pool, answer_values),
+    st.dictionaries(pool, scalars),
+    st.dictionaries(pool, st.lists(st.integers(96, 99), max_size=2)),
+)
+
+
+class TestCompiled:
+    @settings(max_examples=600, deadline=None, derandomize=True)
+    @given(pool_expressions, environments)
+    def test_closures_give_what_the_tree_walk_gives(
+        self, expr: ex.Expr, env: DictEnv
+    ) -> None:
+        expected = ex.interpret(expr, env)
+        got = ex.compile_expr(expr)(env)
+        assert got == expected and type(got) is type(expected)
+
+    def test_evaluate_compiles_each_condition_once(self) -> None:
+        from app.questionnaires.expressions import compiled
+
+        expr = parse("${a} = 1 and function in ['x']")
+        first = compiled.compiled(expr)
+        assert compiled.compiled(expr) is first
+        assert evaluate(expr, DictEnv({"a": 1}, {"function": "x"})) is True
+        assert evaluate(expr, DictEnv({"a": 1}, {"function": "y"})) is False

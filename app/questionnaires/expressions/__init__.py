@@ -1,11 +1,12 @@
 """The condition language of questionnaire files: grammar, AST, printer, evaluator.
 
 Conditions come from files that researchers write, so they are parsed by a real
-LALR grammar into a small typed AST and evaluated by walking that AST. Nothing
+LALR grammar into a small typed AST and evaluated from that AST. Nothing
 here calls Python's ``eval``, looks up attributes by user-supplied names or
 imports anything by name: the only names that mean something are the five
 functions in ``FUNCTIONS``, the operators, and the ``${...}`` references that the caller's
-environment resolves.
+environment resolves. ``evaluate`` runs a condition as closures built once from its
+AST (``compiled.py``); ``interpret`` is the plain tree walk they are tested against.
 
 Semantics that researchers rely on (see ``docs/questionnaire-format.md``):
 a missing value makes every comparison false, ``sum`` counts missing items as 0,
@@ -13,11 +14,12 @@ and an answer with a special option code (such as "weet niet" on a number or a
 ``missing:`` option) is not a number for ``<``, ``>``, ``+``, ``-`` or ``sum``.
 """
 
+from app.questionnaires.expressions.compiled import compile_expr, evaluate
 from app.questionnaires.expressions.evaluation import (
     Env,
     OptionAnswer,
     Value,
-    evaluate,
+    interpret,
     truthy,
 )
 from app.questionnaires.expressions.grammar import parse
@@ -77,8 +79,10 @@ __all__ = [
     "Str",
     "Value",
     "children",
+    "compile_expr",
     "depth",
     "evaluate",
+    "interpret",
     "parse",
     "rebuild",
     "references",

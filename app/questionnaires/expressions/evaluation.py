@@ -1,7 +1,9 @@
 """Evaluating a condition against an environment of answers and attributes.
 
-Evaluation walks the AST; nothing is looked up by a user-supplied name except
-through the ``Env`` the caller passes.
+``interpret`` walks the AST: the reference semantics. Requests evaluate through
+``compiled.compile_expr`` (closures built once per condition), which must agree
+with it. Nothing is looked up by a user-supplied name except through the
+``Env`` the caller passes.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class Env(Protocol):
     def missing_codes(self, name: str) -> frozenset[int]: ...
 
 
-def evaluate(expr: Expr, env: Env) -> Value:
+def interpret(expr: Expr, env: Env) -> Value:
     match expr:
         case Num(value=value) | Str(value=value) | Bool(value=value):
             return value
@@ -60,25 +62,25 @@ def evaluate(expr: Expr, env: Env) -> Value:
         case Attr(name=name):
             return env.attribute(name)
         case Compare(op=op, left=left, right=right):
-            return _compare(op, evaluate(left, env), evaluate(right, env))
+            return _compare(op, interpret(left, env), interpret(right, env))
         case In(left=left, items=items, negated=negated):
-            member = evaluate(left, env)
+            member = interpret(left, env)
             if member is None:
                 return False
-            return negated != any(_equal(member, item.value) for item in items)
+            return negated != any(equal(member, item.value) for item in items)
         case Arith(op=op, left=left, right=right):
-            a, b = _number(evaluate(left, env)), _number(evaluate(right, env))
+            a, b = number(interpret(left, env)), number(interpret(right, env))
             if a is None or b is None:
                 return None
             return a + b if op == "+" else a - b
         case Not(operand=operand):
-            return not truthy(evaluate(operand, env))
+            return not truthy(interpret(operand, env))
         case And(operands=ops):
-            return all(truthy(evaluate(o, env)) for o in ops)
+            return all(truthy(interpret(o, env)) for o in ops)
         case Or(operands=ops):
-            return any(truthy(evaluate(o, env)) for o in ops)
+            return any(truthy(interpret(o, env)) for o in ops)
         case Call():
-            return _call(expr, env)
+            return call_function(expr, env)
     raise TypeError(f"not an expression: {expr!r}")
 
 
@@ -88,7 +90,7 @@ def truthy(value: Value) -> bool:
     return bool(value)
 
 
-def _number(value: Value) -> int | None:
+def number(value: Value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -96,7 +98,7 @@ def _plain(value: Value) -> Value:
     return value.code if isinstance(value, OptionAnswer) else value
 
 
-def _equal(a: Value, b: Value) -> bool:
+def equal(a: Value, b: Value) -> bool:
     a, b = _plain(a), _plain(b)
     return type(a) is type(b) and a == b
 
@@ -105,16 +107,16 @@ def _compare(op: str, a: Value, b: Value) -> bool:
     if a is None or b is None:
         return False
     if op == "=":
-        return _equal(a, b)
+        return equal(a, b)
     if op == "!=":
-        return not _equal(a, b)
-    x, y = _number(a), _number(b)
+        return not equal(a, b)
+    x, y = number(a), number(b)
     if x is None or y is None:
         return False
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
-def _call(call: Call, env: Env) -> Value:
+def call_function(call: Call, env: Env) -> Value:
     ref = call.args[0]
     assert isinstance(ref, Ref)
     value = env.answer(ref.name, ref.row)
@@ -132,9 +134,9 @@ def _call(call: Call, env: Env) -> Value:
             )
         case "sum":
             if isinstance(value, dict):
-                numbers = (_number(v) for v in value.values())  # type: ignore[arg-type]
+                numbers = (number(v) for v in value.values())  # type: ignore[arg-type]
                 return sum(n for n in numbers if n is not None)
-            return _number(value) or 0
+            return number(value) or 0
         case "is_missing":
             codes = env.missing_codes(ref.name)
             chosen = value if isinstance(value, list) else [_plain(value)]
