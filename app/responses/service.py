@@ -337,7 +337,8 @@ async def submit_page(
         first_shown_at=shown_at or now,
         seconds=seconds,
     )
-    await session.flush()
+    if session.dirty:  # the invitation moved on to complete
+        await session.flush()
     if going_back:
         return SubmitOutcome(next_page_id=following)
     return SubmitOutcome(next_page_id=following, completed=following is None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -96,10 +97,17 @@ def test_phone_respondent_completes_with_routing_after_resuming(tmp_path: Path) 
         _next(page)
         # Grid on a phone: each statement is its own group with visible labels.
         expect(page.get_by_role("radiogroup", name="Ik voel me veilig")).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/p/p_safety$"))  # HX-Push-Url
         page.get_by_role("radiogroup", name="Ik voel me veilig").get_by_label(
             "Eens", exact=True
         ).check()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
         _next(page)
+        expect(page.get_by_label("Online")).to_be_visible()
+        # With JavaScript a page turn is one POST answered with the next page.
+        assert [r.split()[0] for r in requests if "/s/" in r] == ["POST"]
+        expect(page).to_have_url(re.compile(r"/p/p_count$"))
         page.get_by_label("Online").fill("3")
         page.get_by_label("Offline").fill("0")
         _next(page)

@@ -46,7 +46,7 @@ _ORDERING = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operat
 def compile_expr(expr: Expr) -> Compiled:
     match expr:
         case Num(value=value) | Str(value=value) | Bool(value=value):
-            return lambda env: value
+            return lambda _env: value
         case Ref(name=name, row=row):
             return lambda env: env.answer(name, row)
         case Attr(name=name):
@@ -123,20 +123,14 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
 
 def _all(parts: tuple[Compiled, ...]) -> Compiled:
     def all_hold(env: Env) -> Value:
-        for part in parts:
-            if not truthy(part(env)):
-                return False
-        return True
+        return all(truthy(part(env)) for part in parts)
 
     return all_hold
 
 
 def _any(parts: tuple[Compiled, ...]) -> Compiled:
     def any_holds(env: Env) -> Value:
-        for part in parts:
-            if truthy(part(env)):
-                return True
-        return False
+        return any(truthy(part(env)) for part in parts)
 
     return any_holds
 
