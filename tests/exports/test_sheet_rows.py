@@ -360,8 +360,23 @@ class TestWorkbook:
         layout = Layout(variables, (), (), ())
         writer = XlsxWriter(layout, tmp_path / "x.xlsx", stamp=None)
         writer.write(sample_rows())
+        label = "<r><t>x</t></r>"
         book = {
-            "variables": [],
+            "variables": [
+                {
+                    "name": "q_story",
+                    "label": label,
+                    "type": "text",
+                    "question_id": None,
+                    "text": "=1+1",
+                    "versions": ["2024"],
+                    "routing": [],
+                    "values": [{"code": 1, "label": "Ja"}],
+                    "missing": [],
+                    "counts": {"asked": 12, "answered": 0},
+                    "notes": [],
+                }
+            ],
             "title": "t",
             "dataset": {"rows": 1},
             "missing_values": {"csv_parquet_xlsx": "m"},
@@ -372,6 +387,24 @@ class TestWorkbook:
         workbook = openpyxl.load_workbook(tmp_path / "x.xlsx")
         assert workbook.sheetnames == ["data", "codebook", "toelichting"]
         assert next(workbook["data"].iter_rows(values_only=True)) == tuple(NAMES)
+        codebook = list(workbook["codebook"].iter_rows())
+        assert [c.value for c in codebook[1]] == [
+            "q_story",
+            label,
+            "text",
+            None,
+            "=1+1",
+            "2024",
+            None,
+            "1 = Ja",
+            None,
+            12,
+            0,
+            None,
+            None,
+        ]
+        assert codebook[1][4].quotePrefix and codebook[1][4].data_type == "s"
+        assert codebook[0][0].font.b
         notes = [r[0] for r in workbook["toelichting"].iter_rows(values_only=True)]
         assert f"Ingekorte teksten (Excel: max. 32.767 tekens): {writer.truncated}" in (
             notes

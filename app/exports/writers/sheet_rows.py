@@ -102,7 +102,9 @@ class SheetRows:
     Writes every row itself, the header included (the sheet's own ``write_*``
     must not be used on it), cells left to right, empty values (None, "")
     left out. ``kinds`` are the layout's variable kinds: ``text``,
-    ``datetime``, anything else a number.
+    ``datetime``, anything else a number. The sheet's ``<dimension>`` takes
+    its columns from the header, which spans them all (a one-column sheet
+    needs none).
     """
 
     def __init__(
@@ -157,9 +159,9 @@ class SheetRows:
         self.next_row = 1
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Rows after the header; rows past Excel's last row are left out, as
+        """The next rows; rows past Excel's last row are left out, as
         XlsxWriter does (the export refuses more rows before it starts)."""
-        if self.next_row == 0:
+        if self.next_row == 0 and len(self.kinds) > 1:
             raise ValueError("write the header first")
         rows = rows[: max(0, self.max_rows - self.next_row)]
         width = len(self.kinds)
@@ -167,7 +169,7 @@ class SheetRows:
         out: list[str] = []
         append = out.append
         row_index = self.next_row
-        last = None
+        first = last = None
         for row in rows:
             if len(row) != width:
                 raise ValueError(f"row has {len(row)} values, the sheet {width}")
@@ -192,11 +194,14 @@ class SheetRows:
                 del out[start:]  # no cells: XlsxWriter writes no row either
             else:
                 append("</row>")
+                if first is None:
+                    first = row_index
                 last = row_index
             row_index += 1
         if out:
             self.fh.write("".join(out))
-        if last is not None:
+        if first is not None and last is not None:
+            self.sheet._check_dimensions(first, 0)
             self.sheet._check_dimensions(last, 0)
         self.next_row = row_index
 

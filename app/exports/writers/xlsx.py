@@ -8,9 +8,9 @@ stored with Excel's ``quotePrefix`` attribute: the same thing Excel does when
 someone types an apostrophe before it, so the cell shows the exact answer and
 stays text.
 
-The data sheet's rows are written by ``SheetRows`` (``sheet_rows.py``), which
+Every sheet's rows are written by ``SheetRows`` (``sheet_rows.py``), which
 appends the row XML that XlsxWriter would write, at a fraction of the cost of
-its per-cell API; the codebook and toelichting sheets use XlsxWriter's API.
+its per-cell API, and escapes text XlsxWriter would copy in as markup.
 Style indices are assigned in a fixed order before any cell is written, so
 ``styles.xml`` is the same whatever the data.
 """
@@ -26,8 +26,8 @@ from typing import Any
 import xlsxwriter
 
 from app.exports.layout import Layout
-from app.exports.writers.sheet_rows import MAX_CELL, SheetRows
-from app.exports.writers.text import fixed_timestamp, is_formula_like
+from app.exports.writers.sheet_rows import SheetRows
+from app.exports.writers.text import fixed_timestamp
 
 MAX_ROWS = 1_048_575
 """Excel's limit minus the header row."""
@@ -78,49 +78,16 @@ class XlsxWriter:
         self.rows.write(rows)
 
     def close(self, codebook: dict[str, Any]) -> None:
-        sheet = self.workbook.add_worksheet("codebook")
-        header = [
-            "variable",
-            "label",
-            "type",
-            "vraag",
-            "tekst",
-            "versies",
-            "gevraagd aan",
-            "waarden",
-            "ontbrekend",
-            "gevraagd",
-            "beantwoord",
-            "weet niet",
-            "opmerkingen",
-        ]
-        for column, text in enumerate(header):
-            sheet.write_string(0, column, text, self.bold)
-        for r, variable in enumerate(codebook["variables"], start=1):
-            counts = variable.get("counts") or {}
-            cells = [
-                variable["name"],
-                variable["label"],
-                variable["type"],
-                variable["question_id"] or "",
-                variable["text"],
-                ", ".join(variable["versions"]),
-                " | ".join(
-                    f"{x['version']}: {x['words']}" for x in variable["routing"]
-                ),
-                "; ".join(f"{v['code']} = {v['label']}" for v in variable["values"]),
-                "; ".join(f"{m['code']} = {m['label']}" for m in variable["missing"]),
-                counts.get("asked"),
-                counts.get("answered"),
-                counts.get("dont_know"),
-                " ".join(variable["notes"]),
-            ]
-            for column, value in enumerate(cells):
-                if isinstance(value, int):
-                    sheet.write_number(r, column, value)
-                elif value:
-                    self._write_text(sheet, r, column, str(value))
-        info = self.workbook.add_worksheet("toelichting")
+        """The codebook and toelichting sheets, written like the data (the same
+        escaping, quoting and cut), then the workbook."""
+        sheet = SheetRows(
+            self.workbook.add_worksheet("codebook"),
+            ["text"] * 9 + ["number"] * 3 + ["text"],
+            quoted=self.quoted,
+            date=self.date,
+        )
+        sheet.header(CODEBOOK_HEADER, self.bold)
+        sheet.write([_codebook_row(v) for v in codebook["variables"]])
         lines = [
             codebook["title"],
             f"Rijen: {codebook['dataset']['rows']}",
@@ -137,15 +104,49 @@ class XlsxWriter:
                 else []
             ),
             "Volledig codeboek (JSON):",
-            json.dumps(codebook["weighting"], ensure_ascii=False)[:MAX_CELL],
+            json.dumps(codebook["weighting"], ensure_ascii=False),
         ]
-        for r, line in enumerate(lines):
-            self._write_text(info, r, 0, str(line))
+        info = SheetRows(
+            self.workbook.add_worksheet("toelichting"),
+            ["text"],
+            quoted=self.quoted,
+            date=self.date,
+        )
+        info.write([[str(line)] for line in lines])
         self.workbook.close()
 
-    def _write_text(self, sheet: Any, row: int, column: int, text: str) -> None:
-        text = text.replace("\x00", "")[:MAX_CELL]
-        if is_formula_like(text):
-            sheet.write_string(row, column, text, self.quoted)
-        else:
-            sheet.write_string(row, column, text)
+
+CODEBOOK_HEADER = [
+    "variable",
+    "label",
+    "type",
+    "vraag",
+    "tekst",
+    "versies",
+    "gevraagd aan",
+    "waarden",
+    "ontbrekend",
+    "gevraagd",
+    "beantwoord",
+    "weet niet",
+    "opmerkingen",
+]
+
+
+def _codebook_row(variable: dict[str, Any]) -> list[Any]:
+    counts = variable.get("counts") or {}
+    return [
+        variable["name"],
+        variable["label"],
+        variable["type"],
+        variable["question_id"] or "",
+        variable["text"],
+        ", ".join(variable["versions"]),
+        " | ".join(f"{x['version']}: {x['words']}" for x in variable["routing"]),
+        "; ".join(f"{v['code']} = {v['label']}" for v in variable["values"]),
+        "; ".join(f"{m['code']} = {m['label']}" for m in variable["missing"]),
+        counts.get("asked"),
+        counts.get("answered"),
+        counts.get("dont_know"),
+        " ".join(variable["notes"]),
+    ]
