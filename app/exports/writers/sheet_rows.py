@@ -79,6 +79,11 @@ def fit_cell(text: str) -> tuple[str, bool]:
         text = text.replace("\x00", "")
     if len(text) <= MAX_CELL // 2:
         return text, False
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    if units <= MAX_CELL:
+        return text, False
+    if units == len(text):  # nothing above U+FFFF: one unit a character
+        return text[:MAX_CELL], True
     units = 0
     for index, char in enumerate(text):
         units += 2 if ord(char) > 0xFFFF else 1
