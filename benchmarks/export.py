@@ -1,6 +1,7 @@
 """Export benchmark: 100,000 officials responses in every format, time and peak memory.
 
     PYTHONPATH=. python benchmarks/export.py                 # SQLite in /tmp, seeds once
+    PYTHONPATH=. python benchmarks/export.py --wave bench-10k --formats xlsx   # quick
     PYTHONPATH=. python benchmarks/export.py --database-url postgresql+asyncpg://postgres@127.0.0.1/bench
 
 Seeds two waves of scripted respondents to questionnaires/officials/2024.yaml
