@@ -1,6 +1,7 @@
 """Export benchmark: 100,000 officials responses in every format, time and peak memory.
 
     PYTHONPATH=. python benchmarks/export.py                 # SQLite in /tmp, seeds once
+    PYTHONPATH=. python benchmarks/export.py --wave bench-10k --formats xlsx   # quick
     PYTHONPATH=. python benchmarks/export.py --database-url postgresql+asyncpg://postgres@127.0.0.1/bench
 
 Seeds two waves of scripted respondents to questionnaires/officials/2024.yaml
@@ -294,7 +295,9 @@ def main() -> None:
         "--database-url", default="sqlite+aiosqlite:////tmp/veldwerk-bench.db"
     )
     parser.add_argument("--measure")
-    parser.add_argument("--wave", default="bench-100k")
+    parser.add_argument(
+        "--wave", default="bench-100k", help="the wave every format is measured on"
+    )
     parser.add_argument("--formats", default="select,csv-stream,parquet,xlsx,sav,dta")
     args = parser.parse_args()
     settings = settings_for(args.database_url)
@@ -305,15 +308,22 @@ def main() -> None:
 
     upgrade_database(settings)
     asyncio.run(seed(settings))
-    results = [
-        run_child(args.database_url, "select", "bench-10k"),
-        run_child(args.database_url, "csv-stream", "bench-10k"),
-    ]
-    for mode in args.formats.split(","):
-        results.append(run_child(args.database_url, mode, "bench-100k"))
+    results = (
+        [
+            run_child(args.database_url, "select", "bench-10k"),
+            run_child(args.database_url, "csv-stream", "bench-10k"),
+        ]
+        if args.wave != "bench-10k"
+        else []
+    )
+    modes = args.formats.split(",")
+    if "select" not in modes:
+        modes.insert(0, "select")  # the baseline of the ratios
+    for mode in modes:
+        results.append(run_child(args.database_url, mode, args.wave))
         print(json.dumps(results[-1]), flush=True)
     baseline = next(
-        r for r in results if r["mode"] == "select" and r["wave"] == "bench-100k"
+        r for r in results if r["mode"] == "select" and r["wave"] == args.wave
     )
     load = os.getloadavg()[0]
     print(
@@ -325,7 +335,7 @@ def main() -> None:
     for r in results:
         ratio = (
             float(r["seconds"]) / float(baseline["seconds"])
-            if r["wave"] == "bench-100k"
+            if r["wave"] == args.wave
             else float("nan")
         )
         hits = r.get("routing_cache_hit_rate")

@@ -201,13 +201,19 @@ RECORD_COLUMNS = (
 async def stream_rows(
     session: AsyncSession, selection: Selection, *, chunk_size: int = 2000
 ) -> AsyncIterator[Sequence[Any]]:
-    """Rows in response id order from a server-side cursor, ``chunk_size`` at a time."""
+    """Rows in response id order from a server-side cursor, ``chunk_size`` at a time.
+
+    Executed on the session's connection (its transaction, so its snapshot),
+    as Core: plain column rows need none of the ORM's result machinery, which
+    cost a fifth of the time of reading 100,000 rows.
+    """
     statement = (
         _joined(*RECORD_COLUMNS)
         .where(*_where(selection))
         .order_by(Response.id)
         .execution_options(yield_per=chunk_size)
     )
-    result = await session.stream(statement)
+    connection = await session.connection()
+    result = await connection.stream(statement)
     async for partition in result.partitions(chunk_size):
         yield partition

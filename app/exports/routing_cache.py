@@ -1,11 +1,16 @@
 """What routing showed one respondent, remembered for respondents with the same inputs.
 
-Routing is a pure function of the answers that conditions refer to, the sample
-attributes they name and (for a partial response) the submitted pages. Many
-respondents share those (everyone who met no incident and holds the same
-function walks the same path), so the export evaluates each distinct
-combination once. The key holds the exact values, so a hit is the same
-computation, never an approximation; the cache is bounded and per export.
+Routing is decided by the conditions, and a condition only combines the truth
+of its elementary tests (comparisons, ``selected(...)``, ``answered(...)``,
+``in`` lists, bare references) with ``and``, ``or`` and ``not``. So the
+outcome for a respondent (questions shown, hidden rows and options, where a
+partial respondent stopped) is a function of the truth of every elementary
+test, the derived values, and (for a partial response) the submitted pages.
+That is the cache key: evaluating the few dozen tests costs less than half a
+full routing pass, and respondents who reported 3 and 7 incidents share an
+entry when every test only asks "more than 0?". A hit is the same computation,
+never an approximation (``tests/exports/test_routing_cache.py`` checks every
+respondent against the routing engine); the cache is bounded and per export.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from app.questionnaires import expressions as ex
 from app.questionnaires.compiler import CompiledQuestionnaire
+from app.questionnaires.expressions import evaluate, truthy
 from app.questionnaires.visibility import (
     AnswerEnv,
     holds,
@@ -41,16 +47,9 @@ class RoutingCache:
     def __init__(self, cq: CompiledQuestionnaire, *, max_entries: int = 4096) -> None:
         self.cq = cq
         self.max_entries = max_entries
-        refs: set[str] = set()
-        attrs: set[str] = set()
-        for expr in _conditions(cq):
-            for node in ex.walk(expr):
-                if isinstance(node, ex.Ref):
-                    refs.add(node.name)
-                elif isinstance(node, ex.Attr):
-                    attrs.add(node.name)
-        self.refs = tuple(sorted(refs))
-        self.attrs = tuple(sorted(attrs))
+        self.tests = tuple(dict.fromkeys(_tests(cq)))
+        """The elementary tests of every routing condition, each once."""
+        self.derived_ids = tuple(d.id for d, _ in cq.derived)
         self.entries: dict[tuple[Any, ...], Seen] = {}
         self.hits = self.misses = 0
 
@@ -62,9 +61,10 @@ class RoutingCache:
         partial: bool,
         submitted: tuple[str, ...] | list[str],
     ) -> Seen:
+        env = AnswerEnv(self.cq, answers, attributes)
         key = (
-            tuple(_freeze(answers.get(r)) for r in self.refs),
-            tuple(_freeze(attributes.get(a)) for a in self.attrs),
+            tuple([truthy(evaluate(test, env)) for test in self.tests]),
+            tuple([_freeze(env.derived(d)) for d in self.derived_ids]),
             frozenset(submitted) if partial else None,
         )
         found = self.entries.get(key)
@@ -74,19 +74,13 @@ class RoutingCache:
         self.misses += 1
         if len(self.entries) >= self.max_entries:
             self.entries.clear()
-        found = self.entries[key] = self._compute(answers, attributes, key[2])
+        found = self.entries[key] = self._compute(env, key[2])
         return found
 
-    def _compute(
-        self,
-        answers: Mapping[str, Any],
-        attributes: Mapping[str, Any],
-        submitted: frozenset[str] | None,
-    ) -> Seen:
+    def _compute(self, env: AnswerEnv, submitted: frozenset[str] | None) -> Seen:
         """The rules of ``routing.path`` and ``routing.first_unanswered_page_id``,
         in one pass over one environment (derived values computed once)."""
         cq = self.cq
-        env = AnswerEnv(cq, answers, attributes)
         shown: set[str] = set()
         stop = math.inf
         rows: dict[str, frozenset[str]] = {}
@@ -119,9 +113,7 @@ class RoutingCache:
 
 
 def _conditions(cq: CompiledQuestionnaire) -> Iterator[ex.Expr]:
-    for _, expr in cq.derived:
-        if expr is not None:
-            yield expr
+    """Every condition routing evaluates (derived values are keyed by value)."""
     for page in cq.pages:
         for expr in (page.block_relevant, page.relevant):
             if expr is not None:
@@ -131,6 +123,20 @@ def _conditions(cq: CompiledQuestionnaire) -> Iterator[ex.Expr]:
                 yield q.relevant
             yield from q.option_relevant.values()
             yield from q.row_relevant.values()
+
+
+def _tests(cq: CompiledQuestionnaire) -> Iterator[ex.Expr]:
+    """The elementary tests: what ``and``, ``or`` and ``not`` take the truth of."""
+    for condition in _conditions(cq):
+        stack = [condition]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ex.And | ex.Or):
+                stack.extend(reversed(node.operands))
+            elif isinstance(node, ex.Not):
+                stack.append(node.operand)
+            else:
+                yield node
 
 
 def _freeze(value: Any) -> Any:

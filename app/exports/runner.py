@@ -1,6 +1,6 @@
 """Running a planned export: one read snapshot, encoding in worker threads, streamed out.
 
-Rows come from a server-side cursor (``AsyncSession.stream``) in chunks; each
+Rows come from a server-side cursor (``queries.stream_rows``) in chunks; each
 chunk is encoded and written in a worker thread (``anyio.to_thread``) so the
 event loop keeps serving respondents. CSV streams as a ZIP while it is being
 written, in memory that does not grow with the number of rows. SPSS, Stata,

@@ -103,3 +103,53 @@ def test_true_and_one_are_different_inputs() -> None:
     assert b.derived == routing.derived_values(
         cq, {"q_count": {"verbaal": True, "fysiek": 0}}, OFFICIALS[0]
     )
+
+
+def test_different_counts_same_tests_share_an_entry() -> None:
+    """Counts that only meet "> 0" tests: other numbers, the same routing."""
+    cq = loader.load_text(monitor_file("officials", "2024"), "2024.yaml")
+    cache = RoutingCache(cq)
+    checked = 0
+    for n in range(60):
+        rng = random.Random(n)
+        attrs = OFFICIALS[n % len(OFFICIALS)]
+        log = walk(cq, attrs, rng, stop_after=rng.choice([None, 5]), skip_rate=0.1)
+        counts = log.answers.get("q_aggr_count")
+        if not isinstance(counts, dict) or not any(
+            isinstance(v, int) and v > 0 for v in counts.values()
+        ):
+            continue
+        partial = not log.complete
+        first = cache.seen(log.answers, attrs, partial=partial, submitted=log.submitted)
+        varied = dict(log.answers)
+        varied["q_aggr_count"] = {
+            k: v + 17 if isinstance(v, int) and v > 0 else v for k, v in counts.items()
+        }
+        hits = cache.hits
+        second = cache.seen(varied, attrs, partial=partial, submitted=log.submitted)
+        assert second is first and cache.hits == hits + 1
+        assert second.shown == set(routing.path(cq, varied, attrs)) | _info_shown(
+            cq, varied, attrs
+        )
+        assert second.derived == routing.derived_values(cq, varied, attrs)
+        checked += 1
+    assert checked >= 10
+
+
+def test_a_count_that_crosses_a_test_is_a_new_entry() -> None:
+    cq = loader.load_text(demo(), "demo.yaml")
+    cache = RoutingCache(cq)
+    some = cache.seen(
+        {"q_count": {"verbaal": 3, "fysiek": 0}},
+        OFFICIALS[0],
+        partial=False,
+        submitted=[],
+    )
+    none = cache.seen(
+        {"q_count": {"verbaal": 0, "fysiek": 0}},
+        OFFICIALS[0],
+        partial=False,
+        submitted=[],
+    )
+    assert some is not none
+    assert (some.derived, none.derived) == ({"victim": True}, {"victim": False})
