@@ -5,7 +5,9 @@ platform's page turns with a bare FastAPI endpoint that inserts one row and
 renders one template. A page turn is measured twice: as a browser with
 JavaScript does it (htmx: one POST answered with the next page) and as one
 without (POST → 303 → GET). Prints pages per second, the ratio to the baseline,
-and p50/p95 latency.
+and p50/p95 latency at saturation (every respondent turns the next page the
+moment the last one arrives), and p50/p95 at a paced load (the same number of
+respondents, each turning a page every concurrency/paced-rate seconds).
 
     python benchmarks/respondent.py [--workers 2] [--concurrency 100] [--seconds 20]
 """
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -124,16 +127,27 @@ HTMX = {"HX-Request": "true", "HX-Boosted": "true"}
 
 
 async def respondent(
-    base: str, tokens: list[str], turns: Timings, stop: float, htmx: bool = True
+    base: str,
+    tokens: list[str],
+    turns: Timings,
+    stop: float,
+    htmx: bool = True,
+    interval: float | None = None,
 ) -> None:
     """One respondent after another on one connection, page after page.
 
     ``htmx``: as a browser with JavaScript (the boosted form): each page turn is
     one POST answered with the next page. Without: as a browser without
-    JavaScript, POST → 303 → GET, two requests per page turn.
+    JavaScript, POST → 303 → GET, two requests per page turn. ``interval``: a
+    respondent who reads, turning a page every ``interval`` seconds (paced load)
+    instead of at once (saturation).
     """
     conn = Connection(base)
     headers = HTMX if htmx else None
+    due = time.perf_counter()
+    if interval:
+        due += random.uniform(0, interval)  # respondents do not arrive in step
+        await asyncio.sleep(due - time.perf_counter())
     try:
         while tokens and time.perf_counter() < stop:
             token = tokens.pop()
@@ -164,6 +178,9 @@ async def respondent(
                 if page.status >= 400:
                     turns.errors += 1
                     break
+                if interval:
+                    due = max(due + interval, time.perf_counter())
+                    await asyncio.sleep(due - time.perf_counter())
     finally:
         await conn.close()
 
@@ -267,12 +284,19 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 for _ in range(8)
             )
         )
-        for key, htmx in (("respondent_pages", True), ("respondent_pages_no_js", False)):
+        paced = args.concurrency / args.paced_rate
+        for key, htmx, interval in (
+            ("respondent_pages", True, None),
+            ("respondent_pages_no_js", False, None),
+            ("respondent_pages_paced", True, paced),
+        ):
             turns = Timings()
             stop = time.perf_counter() + args.seconds
             await asyncio.gather(
                 *(
-                    respondent("http://127.0.0.1:8932", tokens, turns, stop, htmx)
+                    respondent(
+                        "http://127.0.0.1:8932", tokens, turns, stop, htmx, interval
+                    )
                     for _ in range(args.concurrency)
                 )
             )
@@ -297,6 +321,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--respondents", type=int, default=3000)
+    parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=100.0,
+        help="pages/s offered by the paced run (the same respondents, reading)",
+    )
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print(json.dumps(results, indent=2))
