@@ -88,7 +88,9 @@ async def build_fieldwork(
             name=f"Synthetisch adresbestand {kind} (demo)", actor=ACTOR,
         )  # fmt: skip
         if outcome.frame is None:  # the synthetic file is ours; it must import
-            raise RuntimeError(f"demo frame {kind} rejected: {outcome.report.problems[:3]}")
+            raise RuntimeError(
+                f"demo frame {kind} rejected: {outcome.report.problems[:3]}"
+            )
         result.frames[kind] = outcome.report.rows
     for questionnaire, design in _designs(size).items():
         drawn = await samples_service.draw_sample(
@@ -199,16 +201,26 @@ async def _reserve(
                 Invitation.wave_id == wave.id,
                 Invitation.questionnaire == questionnaire,
                 Invitation.is_test.is_(False),
-                *(getattr(Invitation, k) == v for k, v in profile.items() if k != "label"),
+                *(
+                    getattr(Invitation, k) == v
+                    for k, v in profile.items()
+                    if k != "label"
+                ),
             ]
             if picked:
                 criteria.append(Invitation.id.not_in(list(picked)))
             found = await session.scalar(
-                select(Invitation).where(and_(*criteria)).order_by(Invitation.id).limit(1)
+                select(Invitation)
+                .where(and_(*criteria))
+                .order_by(Invitation.id)
+                .limit(1)
             )
             if found is None:
                 continue
-            found.attributes = {**(found.attributes or {}), "demo_label": profile["label"]}
+            found.attributes = {
+                **(found.attributes or {}),
+                "demo_label": profile["label"],
+            }
             picked[found.id] = profile["label"]
     await session.flush()
     return picked
@@ -252,11 +264,16 @@ async def _respond(
             continue
         attributes = invitation.attribute_values()
         outcome = plan_outcome(
-            rng, rate=response_rate(questionnaire, attributes), mailings=mailings, now=now
+            rng,
+            rate=response_rate(questionnaire, attributes),
+            mailings=mailings,
+            now=now,
         )
         if outcome is None:
             continue
-        response, change, reached = _response(cq, info.id, invitation.id, attributes, outcome, rng)
+        response, change, reached = _response(
+            cq, info.id, invitation.id, attributes, outcome, rng
+        )
         responses.append(response)
         changes.append(change)
         reached_count += reached

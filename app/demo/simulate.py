@@ -173,5 +173,9 @@ def plan_outcome(
     if hours <= 0:
         return None
     roll = rng.random()
-    pages = None if roll < 0.8 else (rng.randint(1, 3) if roll < 0.88 else rng.randint(6, 20))
+    pages = (
+        None
+        if roll < 0.8
+        else (rng.randint(1, 3) if roll < 0.88 else rng.randint(6, 20))
+    )
     return Outcome(after + dt.timedelta(hours=hours), pages)

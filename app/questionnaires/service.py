@@ -84,7 +84,9 @@ class CompiledVersions:
         version = await session.get(QuestionnaireVersion, version_id)
         if version is None:
             return None
-        info = VersionInfo(version.id, version.questionnaire, version.version, version.content_hash)
+        info = VersionInfo(
+            version.id, version.questionnaire, version.version, version.content_hash
+        )
         entry = (info, self.get(version))
         if len(self._by_id) >= self._max_size:
             self._by_id.clear()

@@ -114,12 +114,20 @@ async def open_survey(
     if not tokens.looks_like_token(token):
         raise SurveyNotFound()
     query = _survey_query(for_update)
-    row = (await session.execute(query, {"token_hash": tokens.hash_token(token)})).first()
+    row = (
+        await session.execute(query, {"token_hash": tokens.hash_token(token)})
+    ).first()
     if row is None:
         raise SurveyNotFound()
     invitation, wave, response = row
-    version_id = response.version_id if response is not None else await _current_version_id(session, invitation)
-    loaded = await versions.by_id(session, version_id) if version_id is not None else None
+    version_id = (
+        response.version_id
+        if response is not None
+        else await _current_version_id(session, invitation)
+    )
+    loaded = (
+        await versions.by_id(session, version_id) if version_id is not None else None
+    )
     if loaded is None:
         raise SurveyNotOpen()
     survey = Survey(invitation, wave, response, *loaded)
@@ -151,7 +159,9 @@ def _check_window(wave: Wave, today: dt.date) -> None:
         raise SurveyClosed()
 
 
-async def _current_version_id(session: AsyncSession, invitation: Invitation) -> int | None:
+async def _current_version_id(
+    session: AsyncSession, invitation: Invitation
+) -> int | None:
     """The version the wave fields for new starters."""
     entry = await samples_service.get_wave_questionnaire(
         session, wave_id=invitation.wave_id, questionnaire=invitation.questionnaire
@@ -256,7 +266,9 @@ async def page_shown(session: AsyncSession, survey: Survey, page_id: str) -> Non
     """
     response = survey.response
     assert response is not None
-    if response.status in ("started",) and routing.reached_threshold(survey.compiled, page_id):
+    if response.status in ("started",) and routing.reached_threshold(
+        survey.compiled, page_id
+    ):
         now = utcnow()
         _advance_response(response, "response", now)
         _advance(survey.invitation, "response", now)
@@ -318,7 +330,9 @@ async def submit_page(
     }
     following = None
     if going_back:
-        following = routing.previous_page_id(cq, page_id, answers, attributes) or page_id
+        following = (
+            routing.previous_page_id(cq, page_id, answers, attributes) or page_id
+        )
     else:
         following = routing.next_page_id(cq, page_id, answers, attributes)
         if following is None:

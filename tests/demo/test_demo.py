@@ -53,7 +53,11 @@ async def _check_history(session: AsyncSession) -> int:
     wave = await session.scalar(select(Wave).where(Wave.slug == "mis2024"))
     assert wave is not None
     assert await _count(session, select(func.count()).select_from(Frame)) == 3
-    real = select(func.count()).select_from(Invitation).where(Invitation.is_test.is_(False))
+    real = (
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.is_test.is_(False))
+    )
     invited = await _count(session, real)
     responded = await _count(
         session, real.where(Invitation.status.in_(["response", "complete"]))
@@ -95,7 +99,9 @@ async def _open_links(settings: Settings, tokens: list[str]) -> None:
     app = create_app(settings)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t"
+        ) as client:
             for token in tokens:
                 page = await client.get(f"/s/{token}")
                 assert page.status_code == 200, token

@@ -383,7 +383,9 @@ class TestAudienceAtSendTime:
             until_idle=True
         )
         assert [r.rcpt_tos[0] for r in sink.handler.received] == ["blijft@a.test"]
-        assert (await outbox_row(session, left)).skip_reason == "buiten de doelpopulatie"
+        assert (
+            await outbox_row(session, left)
+        ).skip_reason == "buiten de doelpopulatie"
 
     async def test_outside_sending_days_mail_waits(
         self,

@@ -81,11 +81,16 @@ def _code_of(options: list[Option], wanted: object, question: str) -> str:
 
 
 def sensible_default(
-    question: AnyQuestion, options: list[Option], rows: list[str], answers: Mapping[str, object]
+    question: AnyQuestion,
+    options: list[Option],
+    rows: list[str],
+    answers: Mapping[str, object],
 ) -> Any:
     """What a respondent without an intended answer does: the first substantive
     choice, 0 for counts, the low end of a scale, nothing for open text."""
-    substantive = [o for o in options if o.missing is None and not o.exclusive and not o.other]
+    substantive = [
+        o for o in options if o.missing is None and not o.exclusive and not o.other
+    ]
     match question.type:
         case "single":
             return _name(substantive[0]) if substantive else SKIP
@@ -120,13 +125,20 @@ def _form_for(
             assert isinstance(value, Mapping), f"{qid}: give {{row: option}}"
             unknown = set(value) - set(rows)
             assert not unknown, f"{qid}: rows {unknown} are not shown (shown: {rows})"
-            return {f"{qid}.{row}": [_code_of(options, v, f"{qid}.{row}")] for row, v in value.items()}
+            return {
+                f"{qid}.{row}": [_code_of(options, v, f"{qid}.{row}")]
+                for row, v in value.items()
+            }
         case "number" if rows:
             assert isinstance(value, Mapping), f"{qid}: give {{item: number}}"
             return {f"{qid}.{item}": [str(n)] for item, n in value.items()}
         case "number" | "scale":
             if isinstance(value, str):
-                return {f"{qid}.option" if question.type == "number" else qid: [_code_of(options, value, qid)]}
+                return {
+                    f"{qid}.option" if question.type == "number" else qid: [
+                        _code_of(options, value, qid)
+                    ]
+                }
             return {qid: [str(value)]}
         case "text":
             return {qid: [str(value)]}
@@ -153,9 +165,13 @@ def walk(
                 result.info.append(question.id)
                 continue
             result.shown.append(question.id)
-            result.texts[question.id] = routing.pipe(question.text, cq, answers, attributes)
+            result.texts[question.id] = routing.pipe(
+                question.text, cq, answers, attributes
+            )
             options = routing.visible_options(cq, question.id, answers, attributes)
-            rows = [r.id for r in routing.visible_rows(cq, question.id, answers, attributes)]
+            rows = [
+                r.id for r in routing.visible_rows(cq, question.id, answers, attributes)
+            ]
             if options:
                 result.offered[question.id] = [_name(o) for o in options]
             if question.id in intended:
@@ -166,7 +182,9 @@ def walk(
             other = other_key(question.id)
             if other in intended:
                 form[other] = [str(intended[other])]
-        new, errors = routing.parse_page_submission(cq, page_id, form, answers, attributes)
+        new, errors = routing.parse_page_submission(
+            cq, page_id, form, answers, attributes
+        )
         assert not errors, f"page {page_id}: {errors}"
         answers = routing.apply_page(cq, page_id, answers, new, attributes)
         page_id = routing.next_page_id(cq, page_id, answers, attributes)
@@ -182,13 +200,20 @@ def walk(
 _SPLIT_SOURCE = {"q_split_verbal": "verbaal", "q_split_threat": "bedr_intim"}
 
 
-def random_walk(cq: CompiledQuestionnaire, attributes: Mapping[str, object], rng: random.Random) -> Walk:
+def random_walk(
+    cq: CompiledQuestionnaire, attributes: Mapping[str, object], rng: random.Random
+) -> Walk:
     """A respondent who answers at random: sometimes skips, sometimes ticks
     several options or an exclusive one, keeps counts small and splits them
     into offline and online consistently."""
     intended: dict[str, Any] = {}
 
-    def choose(question: AnyQuestion, options: list[Option], rows: list[str], answers: Mapping[str, object]) -> Any:
+    def choose(
+        question: AnyQuestion,
+        options: list[Option],
+        rows: list[str],
+        answers: Mapping[str, object],
+    ) -> Any:
         if rng.random() < 0.08:
             return SKIP
         match question.type:
@@ -200,12 +225,19 @@ def random_walk(cq: CompiledQuestionnaire, attributes: Mapping[str, object], rng
                 if exclusive and (not plain or rng.random() < 0.3):
                     value = [_name(rng.choice(exclusive))]
                 else:
-                    value = [_name(o) for o in rng.sample(plain, rng.randint(1, min(len(plain), 4)))]
+                    value = [
+                        _name(o)
+                        for o in rng.sample(plain, rng.randint(1, min(len(plain), 4)))
+                    ]
             case "grid":
                 value = {row: _name(rng.choice(options)) for row in rows}
             case "number" if question.id in _SPLIT_SOURCE:
                 counts = answers.get("q_aggr_count")
-                total = counts.get(_SPLIT_SOURCE[question.id], 0) if isinstance(counts, dict) else 0
+                total = (
+                    counts.get(_SPLIT_SOURCE[question.id], 0)
+                    if isinstance(counts, dict)
+                    else 0
+                )
                 online = rng.randint(0, total)
                 value = {"offline": total - online, "online": online}
             case "number" if rows:

@@ -32,14 +32,21 @@ FUNCTIONS = {
 def official(function: str, email_kind: str = "persoonlijk") -> dict[str, str]:
     """The attributes an invitation from the address file carries."""
     tier, function_type = FUNCTIONS[function]
-    return {"tier": tier, "function": function, "function_type": function_type, "email_kind": email_kind}
+    return {
+        "tier": tier,
+        "function": function,
+        "function_type": function_type,
+        "email_kind": email_kind,
+    }
 
 
 # --- every file ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("key", sorted(FILES), ids=lambda k: "/".join(k))
-def test_file_loads_and_passes_the_checker_without_problems(key: tuple[str, str]) -> None:
+def test_file_loads_and_passes_the_checker_without_problems(
+    key: tuple[str, str],
+) -> None:
     cq = load(*key)  # raises DefinitionErrors listing every error
     assert cq.warnings == ()
     assert cq.key == key
@@ -60,7 +67,13 @@ def test_welcome_thanks_and_help_are_dutch_and_complete(key: tuple[str, str]) ->
 
 START = ["q_contact_freq", "q_safety", "q_risk_org", "q_risk_self", "q_aggr_count"]
 ORGANISATION = ["q_norm", "q_org_policy", "q_support_orgs", "q_support_needs"]
-INTEGRITY = ["q_int_suspicions", "q_int_culture", "q_int_dilemmas", "q_int_corruption", "q_int_lobby"]
+INTEGRITY = [
+    "q_int_suspicions",
+    "q_int_culture",
+    "q_int_dilemmas",
+    "q_int_corruption",
+    "q_int_lobby",
+]
 BACKGROUND = ["q_gender", "q_age", "q_born", "q_orientation", "q_disability", "q_party"]
 INCIDENT = [
     "q_recent_description",
@@ -75,7 +88,7 @@ INCIDENT = [
 
 
 def test_response_threshold_is_the_fifth_question_everyone_sees() -> None:
-    """"Tot en met vraag 5" (R:699-700): with tier and function from the sample,
+    """ "Tot en met vraag 5" (R:699-700): with tier and function from the sample,
     the 5th question shown is the prevalence question, for every function."""
     cq = load("officials", "2024")
     assert cq.definition.response_from == "q_aggr_count"
@@ -147,24 +160,39 @@ def test_council_member_with_online_threats_who_reported_internally() -> None:
         *BACKGROUND,
     ]
     # Piping and option filters as she sees them.
-    assert route.texts["q_contact_freq"].startswith("Hoe vaak heeft u in uw functie als raadslid contact")
-    assert "3 keer te maken heeft gehad met bedreiging of intimidatie" in route.texts["q_split_threat"]
+    assert route.texts["q_contact_freq"].startswith(
+        "Hoe vaak heeft u in uw functie als raadslid contact"
+    )
+    assert (
+        "3 keer te maken heeft gehad met bedreiging of intimidatie"
+        in route.texts["q_split_threat"]
+    )
     assert route.offered["q_online_channel_most"] == ["facebook", "x"]
     assert route.offered["q_recent_type"] == ["bedreiging", "intimidatie"]
-    assert "voorzitter" in route.offered["q_discussed_with"]  # she may have told the mayor
+    assert (
+        "voorzitter" in route.offered["q_discussed_with"]
+    )  # she may have told the mayor
     assert "info_aggression_forms" in route.info and "info_discuss_report" in route.info
     derived = routing.derived_values(cq, route.answers, official("raadslid"))
-    assert derived["victim"] and derived["online_victim"] and derived["serious_incident"]
+    assert (
+        derived["victim"] and derived["online_victim"] and derived["serious_incident"]
+    )
     assert derived["discussed"] and derived["reported"]
     assert not derived["reported_external"] and not derived["police_report"]
 
 
-def test_dike_reeve_without_aggression_skips_the_incident_part_and_reaches_the_end() -> None:
+def test_dike_reeve_without_aggression_skips_the_incident_part_and_reaches_the_end() -> (
+    None
+):
     cq = load("officials", "2024")
     attributes = official("dijkgraaf")
-    route = walk(cq, {"q_aggr_count": {"verbaal": 0, "bedr_intim": 0, "fysiek": 0}}, attributes)
+    route = walk(
+        cq, {"q_aggr_count": {"verbaal": 0, "bedr_intim": 0, "fysiek": 0}}, attributes
+    )
     assert route.shown == [*START, *ORGANISATION, *INTEGRITY, *BACKGROUND]
-    assert route.texts["q_contact_freq"].startswith("Hoe vaak heeft u in uw functie als dijkgraaf/watergraaf")
+    assert route.texts["q_contact_freq"].startswith(
+        "Hoe vaak heeft u in uw functie als dijkgraaf/watergraaf"
+    )
     assert route.pages[-1] == "p_party"
     assert routing.next_page_id(cq, "p_party", route.answers, attributes) is None
     assert routing.is_complete(cq, route.answers, attributes, set(route.pages))
@@ -229,34 +257,56 @@ def test_mayor_who_declines_every_background_question() -> None:
             frozenset({98}) if question == "q_orientation" else frozenset()
         )
     assert route.answers["q_born"] == {"zelf": 99, "moeder": 99, "vader": 99}
-    assert not routing.derived_values(cq, route.answers, attributes)["migration_background"]
+    assert not routing.derived_values(cq, route.answers, attributes)[
+        "migration_background"
+    ]
 
 
-def test_only_those_who_did_not_discuss_get_the_reasons_and_exclusive_options_are_exclusive() -> None:
+def test_only_those_who_did_not_discuss_get_the_reasons_and_exclusive_options_are_exclusive() -> (
+    None
+):
     cq = load("officials", "2024")
-    base = {"q_aggr_count": {"verbaal": 1, "bedr_intim": 0, "fysiek": 0}, "q_split_verbal": {"offline": 1, "online": 0}}
-    route = walk(cq, {**base, "q_discussed_with": ["niet"], "q_reported_to": ["niet"]}, official("wethouder"))
+    base = {
+        "q_aggr_count": {"verbaal": 1, "bedr_intim": 0, "fysiek": 0},
+        "q_split_verbal": {"offline": 1, "online": 0},
+    }
+    route = walk(
+        cq,
+        {**base, "q_discussed_with": ["niet"], "q_reported_to": ["niet"]},
+        official("wethouder"),
+    )
     assert "q_why_not_discussed" in route.shown
     assert "q_sat_discussed" not in route.shown and "q_sat_reported" not in route.shown
     with pytest.raises(AssertionError, match="kunt u niet combineren"):
-        walk(cq, {**base, "q_discussed_with": ["niet", "collega"]}, official("wethouder"))
+        walk(
+            cq, {**base, "q_discussed_with": ["niet", "collega"]}, official("wethouder")
+        )
 
 
 def test_physical_aggression_only_gets_no_online_questions() -> None:
     cq = load("officials", "2024")
-    route = walk(cq, {"q_aggr_count": {"verbaal": 0, "bedr_intim": 0, "fysiek": 1}}, official("statenlid"))
+    route = walk(
+        cq,
+        {"q_aggr_count": {"verbaal": 0, "bedr_intim": 0, "fysiek": 1}},
+        official("statenlid"),
+    )
     assert route.shown[5:7] == ["q_recent_description", "q_recent_type"]
     assert route.offered["q_recent_type"] == ["fysiek"]
 
 
 def test_split_must_add_up_to_the_count() -> None:
     cq = load("officials", "2024")
-    intended = {"q_aggr_count": {"verbaal": 3, "bedr_intim": 0, "fysiek": 0}, "q_split_verbal": {"offline": 1, "online": 1}}
+    intended = {
+        "q_aggr_count": {"verbaal": 3, "bedr_intim": 0, "fysiek": 0},
+        "q_split_verbal": {"offline": 1, "online": 1},
+    }
     with pytest.raises(AssertionError, match="Samen moet dit 3 keer zijn"):
         walk(cq, intended, official("raadslid"))
     message = cq.questions["q_split_verbal"].model.constraint_message
     answers = {"q_aggr_count": intended["q_aggr_count"]}
-    assert routing.pipe(message, cq, answers, official("raadslid")).startswith("Samen moet dit 3 keer zijn")
+    assert routing.pipe(message, cq, answers, official("raadslid")).startswith(
+        "Samen moet dit 3 keer zijn"
+    )
 
 
 # --- officials 2022 --------------------------------------------------------------------
@@ -295,12 +345,26 @@ def test_official_2022_gets_the_combined_discuss_or_report_question() -> None:
         "q_int_dilemmas",
         "q_gender",
     ]
-    assert route.offered["q_recent_target"] == ["organisatie", "persoonlijk", "naasten", "groep", "anders", "weet_niet"]
+    assert route.offered["q_recent_target"] == [
+        "organisatie",
+        "persoonlijk",
+        "naasten",
+        "groep",
+        "anders",
+        "weet_niet",
+    ]
 
 
 # --- employees ---------------------------------------------------------------------------------
 
-EMPLOYEE_START = ["q_staff_function", "q_contact_freq", "q_socmed_personal", "q_gender", "q_safety", "q_risk_org"]
+EMPLOYEE_START = [
+    "q_staff_function",
+    "q_contact_freq",
+    "q_socmed_personal",
+    "q_gender",
+    "q_safety",
+    "q_risk_org",
+]
 
 
 def test_employee_in_the_outside_service() -> None:
@@ -361,8 +425,16 @@ def test_employee_without_outside_contact_on_ballot_b() -> None:
     ballot b not about the personal risk statements."""
     cq = load("employees", "2024")
     attributes = {"tier": "waterschap", "panel": "flitspanel", "ballot": "b"}
-    route = walk(cq, {"q_staff_function": "beleid", "q_contact_freq": "nooit"}, attributes)
-    assert route.shown == [*EMPLOYEE_START, "q_aggr_count", "q_norm", "q_org_policy", "q_support_orgs"]
+    route = walk(
+        cq, {"q_staff_function": "beleid", "q_contact_freq": "nooit"}, attributes
+    )
+    assert route.shown == [
+        *EMPLOYEE_START,
+        "q_aggr_count",
+        "q_norm",
+        "q_org_policy",
+        "q_support_orgs",
+    ]
     derived = routing.derived_values(cq, route.answers, attributes)
     assert derived["binnendienst"] is True and derived["citizen_contact"] is False
     assert route.reached_threshold
@@ -377,7 +449,11 @@ def test_water_board_organisation() -> None:
     intended: dict[str, Any] = {
         "q_policy_approach": "doelgroep",
         "q_policy_explain": "Apart protocol voor het algemeen bestuur.",
-        "q_policy_owner": {"medewerkers": "secretaris", "bestuurders": "voorzitter", "volksvert": "weet_niet"},
+        "q_policy_owner": {
+            "medewerkers": "secretaris",
+            "bestuurders": "voorzitter",
+            "volksvert": "weet_niet",
+        },
         "q_vpt_coordinator": ["medewerkers"],
         "q_policy_changed": ["nee"],
         "q_vpt_reporting": ["medewerkers", "bestuurders"],
@@ -386,7 +462,11 @@ def test_water_board_organisation() -> None:
         "q_vpt_induction": ["nee"],
         "q_vpt_socmed": ["onbekend"],
         "q_risk_talks_two": "ja",
-        "q_reg_extent": {"medewerkers": "altijd", "bestuurders": "soms", "volksvert": "nooit"},
+        "q_reg_extent": {
+            "medewerkers": "altijd",
+            "bestuurders": "soms",
+            "volksvert": "nooit",
+        },
         "q_reg_use": ["gesprek", "maatregelen"],
         "q_police_approach": "per_geval",
     }
@@ -440,14 +520,25 @@ MOST_AGGRESSION: dict[str, Any] = {
     "q_effects": ["sm_persoonlijk", "sm_professioneel", "gedrag_prive"],
     "q_effects_explain": "Toelichting.",
 }
-EXTREMES: dict[tuple[str, str], tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]] = {
-    ("officials", "2024"): ((NO_AGGRESSION, official("raadslid")), (MOST_AGGRESSION, official("raadslid"))),
+EXTREMES: dict[
+    tuple[str, str],
+    tuple[tuple[dict[str, Any], dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]],
+] = {
+    ("officials", "2024"): (
+        (NO_AGGRESSION, official("raadslid")),
+        (MOST_AGGRESSION, official("raadslid")),
+    ),
     ("officials", "2022"): (
         (NO_AGGRESSION, official("raadslid")),
         # No satisfaction questions in 2022, so not discussing (and being asked
         # why) is the longer way.
         (
-            {**MOST_AGGRESSION, "q_discuss_report": ["niet"], "q_why_not_discussed": ["niet_erg"], "q_effects": ["gedrag_prive"]},
+            {
+                **MOST_AGGRESSION,
+                "q_discuss_report": ["niet"],
+                "q_why_not_discussed": ["niet_erg"],
+                "q_effects": ["gedrag_prive"],
+            },
             official("raadslid"),
         ),
     ),
@@ -460,7 +551,11 @@ EXTREMES: dict[tuple[str, str], tuple[tuple[dict[str, Any], dict[str, Any]], tup
             {
                 "q_policy_changed": ["nee"],
                 "q_vpt_talks": ["nee"],
-                "q_reg_extent": {"medewerkers": "nooit", "bestuurders": "nooit", "volksvert": "nooit"},
+                "q_reg_extent": {
+                    "medewerkers": "nooit",
+                    "bestuurders": "nooit",
+                    "volksvert": "nooit",
+                },
                 "q_police_approach": "organisatie",
             },
             {"tier": "gemeente", "organisation": "Gemeente Voorbeeld"},
@@ -469,7 +564,11 @@ EXTREMES: dict[tuple[str, str], tuple[tuple[dict[str, Any], dict[str, Any]], tup
             {
                 "q_policy_changed": ["medewerkers"],
                 "q_vpt_talks": ["medewerkers"],
-                "q_reg_extent": {"medewerkers": "altijd", "bestuurders": "vaak", "volksvert": "soms"},
+                "q_reg_extent": {
+                    "medewerkers": "altijd",
+                    "bestuurders": "vaak",
+                    "volksvert": "soms",
+                },
                 "q_reg_use": ["maatregelen"],
                 "q_police_approach": "per_geval",
             },
@@ -481,10 +580,15 @@ EXTREMES: dict[tuple[str, str], tuple[tuple[dict[str, Any], dict[str, Any]], tup
 
 def random_attributes(questionnaire: str, rng: random.Random) -> dict[str, object]:
     if questionnaire == "officials":
-        return official(rng.choice(list(FUNCTIONS)), rng.choice(["persoonlijk", "algemeen"]))
+        return official(
+            rng.choice(list(FUNCTIONS)), rng.choice(["persoonlijk", "algemeen"])
+        )
     tier = rng.choice(["gemeente", "provincie", "waterschap"])
     if questionnaire == "employees":
-        attributes: dict[str, object] = {"tier": tier, "panel": rng.choice(["flitspanel", "io_panel"])}
+        attributes: dict[str, object] = {
+            "tier": tier,
+            "panel": rng.choice(["flitspanel", "io_panel"]),
+        }
         if rng.random() < 0.9:
             attributes["ballot"] = rng.choice(["a", "b"])
         return attributes
@@ -589,9 +693,15 @@ DOCUMENTED_2022_TO_2024 = {
 def test_officials_2022_to_2024_diff_lists_exactly_the_documented_changes() -> None:
     from app.questionnaires.diff import diff_versions, render_text
 
-    old, new = load("officials", "2022").definition, load("officials", "2024").definition
+    old, new = (
+        load("officials", "2022").definition,
+        load("officials", "2024").definition,
+    )
     diff = diff_versions(old, new)
-    found = {(c.question, c.kind, c.detail.get("code", c.detail.get("row"))) for c in diff.changes}
+    found = {
+        (c.question, c.kind, c.detail.get("code", c.detail.get("row")))
+        for c in diff.changes
+    }
     assert found == DOCUMENTED_2022_TO_2024
     # Everything else is identical, codes included.
     assert not diff.of_kind("option_recoded") and not diff.of_kind("option_removed")
@@ -601,8 +711,16 @@ def test_officials_2022_to_2024_diff_lists_exactly_the_documented_changes() -> N
 
 def test_employees_and_officials_share_ids_for_the_same_questions() -> None:
     """Analysts compare the groups item by item (employee inventory §6)."""
-    officials = {q.id for q in load("officials", "2024").definition.questions() if q.type != "info"}
-    employees = {q.id for q in load("employees", "2024").definition.questions() if q.type != "info"}
+    officials = {
+        q.id
+        for q in load("officials", "2024").definition.questions()
+        if q.type != "info"
+    }
+    employees = {
+        q.id
+        for q in load("employees", "2024").definition.questions()
+        if q.type != "info"
+    }
     assert employees - officials == {"q_staff_function", "q_socmed_personal"}
     assert officials - employees == {
         "q_support_needs",
@@ -631,10 +749,22 @@ def test_reporting_filters_reproduce_the_reports_bases() -> None:
     reasons for not discussing (a "neither discussed nor reported" filter would
     give about 54), 376 reasons for no police report."""
     cq = load("officials", "2024")
-    both, discussed_only, reported_only, neither = 95, 178, 87, 54  # 23%, 43%, 21%, 13% of 414
-    groups = [(["collega"], ["secretaris"])] * both + [(["collega"], ["niet"])] * discussed_only
-    groups += [(["niet"], ["secretaris"])] * reported_only + [(["niet"], ["niet"])] * neither
-    asked = dict.fromkeys(["q_sat_discussed", "q_sat_reported", "q_why_not_discussed", "q_why_no_police"], 0)
+    both, discussed_only, reported_only, neither = (
+        95,
+        178,
+        87,
+        54,
+    )  # 23%, 43%, 21%, 13% of 414
+    groups = [(["collega"], ["secretaris"])] * both + [
+        (["collega"], ["niet"])
+    ] * discussed_only
+    groups += [(["niet"], ["secretaris"])] * reported_only + [
+        (["niet"], ["niet"])
+    ] * neither
+    asked = dict.fromkeys(
+        ["q_sat_discussed", "q_sat_reported", "q_why_not_discussed", "q_why_no_police"],
+        0,
+    )
     for i, (discussed, reported) in enumerate(groups):
         intended = {
             "q_aggr_count": {"verbaal": 1, "bedr_intim": 0, "fysiek": 0},
@@ -646,6 +776,11 @@ def test_reporting_filters_reproduce_the_reports_bases() -> None:
         route = walk(cq, intended, official("raadslid"))
         for qid in asked:
             asked[qid] += qid in route.shown
-    report = {"q_sat_discussed": 257, "q_sat_reported": 172, "q_why_not_discussed": 129, "q_why_no_police": 376}
+    report = {
+        "q_sat_discussed": 257,
+        "q_sat_reported": 172,
+        "q_why_not_discussed": 129,
+        "q_why_no_police": 376,
+    }
     for qid, n in report.items():
         assert abs(asked[qid] - n) <= 0.12 * n, (qid, asked[qid], n)

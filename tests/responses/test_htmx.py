@@ -81,7 +81,9 @@ async def test_going_back_answers_with_the_previous_page(
     _, token = await survey_with_invitation(session, settings)
     await client.post(f"/s/{token}", headers=HX)
     await client.post(
-        f"/s/{token}/p/p_intro", data={"q_contact": "2", "_shown": "q_contact"}, headers=HX
+        f"/s/{token}/p/p_intro",
+        data={"q_contact": "2", "_shown": "q_contact"},
+        headers=HX,
     )
     back = await client.post(
         f"/s/{token}/p/p_safety",

@@ -68,7 +68,10 @@ class TestWaves:
         assert page.status_code == 200
         assert "Monitor 2024" in page.text
         assert "organisations" in page.text and "officials" in page.text
-        for part in ("/staff/waves/miv-2024/mailings", "/staff/monitor/miv-2024/officials"):
+        for part in (
+            "/staff/waves/miv-2024/mailings",
+            "/staff/monitor/miv-2024/officials",
+        ):
             assert f'href="{part}"' in page.text
             assert (await client.get(part)).status_code == 200
         await session.commit()
