@@ -318,18 +318,27 @@ calls = st.one_of(
 atoms = st.one_of(literals, refs, names.map(Attr), calls)
 
 
-def _extend(inner: st.SearchStrategy[ex.Expr]) -> st.SearchStrategy[ex.Expr]:
-    return st.one_of(
-        st.builds(Compare, st.sampled_from(ex.COMPARISONS), inner, inner),
-        st.builds(In, inner, st.lists(literals, max_size=3).map(tuple), st.booleans()),
-        st.builds(Arith, st.sampled_from(["+", "-"]), inner, inner),
-        st.builds(Not, inner),
-        st.lists(inner, min_size=2, max_size=3).map(lambda xs: And(tuple(xs))),
-        st.lists(inner, min_size=2, max_size=3).map(lambda xs: Or(tuple(xs))),
-    )
+def _extender(literals: st.SearchStrategy[ex.Literal], min_operands: int):
+    """Compound conditions over ``inner``: what ``st.recursive`` grows trees with."""
+
+    def extend(inner: st.SearchStrategy[ex.Expr]) -> st.SearchStrategy[ex.Expr]:
+        operands = st.lists(inner, min_size=min_operands, max_size=3).map(tuple)
+        return st.one_of(
+            st.builds(Compare, st.sampled_from(ex.COMPARISONS), inner, inner),
+            st.builds(
+                In, inner, st.lists(literals, max_size=3).map(tuple), st.booleans()
+            ),
+            st.builds(Arith, st.sampled_from(["+", "-"]), inner, inner),
+            st.builds(Not, inner),
+            operands.map(And),
+            operands.map(Or),
+        )
+
+    return extend
 
 
-expressions = st.recursive(atoms, _extend, max_leaves=16)
+# The parser never makes a one-operand and/or, so printed trees need two.
+expressions = st.recursive(atoms, _extender(literals, 2), max_leaves=16)
 
 
 class TestPrinter:
@@ -380,20 +389,7 @@ pool_calls = st.one_of(
 pool_atoms = st.one_of(pool_literals, pool_refs, pool.map(Attr), pool_calls)
 
 
-def _pool_extend(inner: st.SearchStrategy[ex.Expr]) -> st.SearchStrategy[ex.Expr]:
-    return st.one_of(
-        st.builds(Compare, st.sampled_from(ex.COMPARISONS), inner, inner),
-        st.builds(
-            In, inner, st.lists(pool_literals, max_size=3).map(tuple), st.booleans()
-        ),
-        st.builds(Arith, st.sampled_from(["+", "-"]), inner, inner),
-        st.builds(Not, inner),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: And(tuple(xs))),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: Or(tuple(xs))),
-    )
-
-
-pool_expressions = st.recursive(pool_atoms, _pool_extend, max_leaves=12)
+pool_expressions = st.recursive(pool_atoms, _extender(pool_literals, 1), max_leaves=12)
 scalars = st.one_of(
     st.none(),
     st.integers(-2, 99),
