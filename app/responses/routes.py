@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import SessionDep, utcnow
 from app.questionnaires import routing
@@ -99,11 +100,7 @@ async def show_page(
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
-    await service.page_shown(session, survey, page_id)
-    view = rendering.build_page(
-        survey.compiled, page_id, survey.answers, survey.attributes
-    )
-    return _render_page(request, survey, token, view)
+    return await _show_page(request, session, survey, token, page_id)
 
 
 @router.post("/s/{token}/p/{page_id}")
@@ -154,7 +151,7 @@ async def submit_page(
 
 async def _render_next(
     request: Request,
-    session: SessionDep,
+    session: AsyncSession,
     survey: Survey,
     token: str,
     page_id: str | None,
@@ -171,6 +168,18 @@ async def _render_next(
         return render(
             request, "responses/thanks.html", _context(survey), headers=headers
         )
+    return await _show_page(request, session, survey, token, page_id, headers)
+
+
+async def _show_page(
+    request: Request,
+    session: AsyncSession,
+    survey: Survey,
+    token: str,
+    page_id: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A page as shown fresh: the threshold write, then the page with stored answers."""
     await service.page_shown(session, survey, page_id)
     view = rendering.build_page(
         survey.compiled, page_id, survey.answers, survey.attributes
@@ -194,14 +203,7 @@ def _render_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     position, total = service.progress(survey, view.id)
-    visible = survey.visible_page_ids()
-    if view.id in visible:
-        index = visible.index(view.id)
-        previous = visible[index - 1] if index > 0 else None
-    else:
-        previous = routing.previous_page_id(
-            survey.compiled, view.id, survey.answers, survey.attributes
-        )
+    previous = service.previous_page_id(survey, view.id)
     explain = None
     if survey.invitation.is_test:
         explain = routing.explain(survey.compiled, survey.answers, survey.attributes)

@@ -358,6 +358,17 @@ async def submit_page(
     return SubmitOutcome(next_page_id=following, completed=following is None)
 
 
+def previous_page_id(survey: Survey, page_id: str) -> str | None:
+    """Where "Vorige" leads: the visible page before ``page_id``."""
+    visible = survey.visible_page_ids()
+    if page_id not in visible:  # a page shown back with errors routing now hides
+        return routing.previous_page_id(
+            survey.compiled, page_id, survey.answers, survey.attributes
+        )
+    index = visible.index(page_id)
+    return visible[index - 1] if index > 0 else None
+
+
 def progress(survey: Survey, page_id: str) -> tuple[int, int]:
     """(position, total) among the pages routing shows given the answers so far.
 
