@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 
@@ -162,3 +164,42 @@ async def timed(timings: Timings, call: asyncio.Future[Reply] | object) -> Reply
     if reply.status >= 500:
         timings.errors += 1
     return reply
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(command, parent pid, CPU seconds) of a live process, from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    command = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return command, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_by_group(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server under test (the process and its
+    workers), by PostgreSQL (every ``postgres`` process) and by this client.
+
+    Everything shares the machine's cores in a loopback run, so a rate alone
+    does not say where the time goes; the difference of two readings does.
+    """
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            processes[int(entry.name)] = stat
+    server, family = 0.0, {server_pid}
+    changed = True
+    while changed:  # the server's descendants (uvicorn's worker processes)
+        changed = False
+        for pid, (_, parent, _) in processes.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                changed = True
+    server = sum(processes[pid][2] for pid in family if pid in processes)
+    postgres = sum(cpu for command, _, cpu in processes.values() if command == "postgres")
+    own = os.times()
+    return {"server": server, "postgres": postgres, "client": own.user + own.system}

@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from html import unescape
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from app.config import Settings  # noqa: E402
 from app.db import create_engine, create_sessionmaker, session_scope  # noqa: E402
 from app.questionnaires import service as questionnaires_service  # noqa: E402
 from app.samples import service as samples_service  # noqa: E402
-from benchmarks.loadgen import Connection, Timings  # noqa: E402
+from benchmarks.loadgen import Connection, Timings, cpu_by_group  # noqa: E402
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnop"  # noqa: S105
@@ -200,6 +201,26 @@ async def baseline_user(base: str, timings: Timings, stop: float) -> None:
         await conn.close()
 
 
+async def measure(
+    server_pid: int,
+    users: Callable[[Timings, float], Iterable[Awaitable[None]]],
+    seconds: float,
+) -> dict[str, float]:
+    """Run ``users`` for ``seconds``; their rate and latencies, and the CPU
+    milliseconds the server, PostgreSQL and this client spent per request."""
+    timings = Timings()
+    stop = time.perf_counter() + seconds
+    before = cpu_by_group(server_pid)
+    await asyncio.gather(*users(timings, stop))
+    timings.finished = time.perf_counter()
+    after = cpu_by_group(server_pid)
+    summary = timings.summary()
+    count = summary["count"] or 1
+    for group, used in after.items():
+        summary[f"cpu_ms_{group}"] = round(1000 * (used - before[group]) / count, 3)
+    return summary
+
+
 def serve(
     app: str, port: int, workers: int, env: dict[str, str], factory: bool = False
 ) -> subprocess.Popen[bytes]:
@@ -254,22 +275,21 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "seconds": args.seconds,
     }
 
-    base_proc = serve("benchmarks.baseline_app:app", 8931, args.workers, env)
-    try:
-        await wait_up(8931)
-        timings = Timings()
-        stop = time.perf_counter() + args.seconds
-        await asyncio.gather(
-            *(
-                baseline_user("http://127.0.0.1:8931", timings, stop)
-                for _ in range(args.concurrency)
+    if "baseline" in args.modes:
+        base_proc = serve("benchmarks.baseline_app:app", 8931, args.workers, env)
+        try:
+            await wait_up(8931)
+            results["baseline"] = await measure(
+                base_proc.pid,
+                lambda timings, stop: (
+                    baseline_user("http://127.0.0.1:8931", timings, stop)
+                    for _ in range(args.concurrency)
+                ),
+                args.seconds,
             )
-        )
-        timings.finished = time.perf_counter()
-        results["baseline"] = timings.summary()
-    finally:
-        base_proc.terminate()
-        base_proc.wait()
+        finally:
+            base_proc.terminate()
+            base_proc.wait()
 
     app_proc = serve("app.main:app_factory", 8932, args.workers, env, factory=True)
     try:
@@ -285,33 +305,33 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             )
         )
         paced = args.concurrency / args.paced_rate
-        for key, htmx, interval in (
-            ("respondent_pages", True, None),
-            ("respondent_pages_no_js", False, None),
-            ("respondent_pages_paced", True, paced),
+        for key, mode, htmx, interval in (
+            ("respondent_pages", "htmx", True, None),
+            ("respondent_pages_no_js", "no-js", False, None),
+            ("respondent_pages_paced", "paced", True, paced),
         ):
-            turns = Timings()
-            stop = time.perf_counter() + args.seconds
-            await asyncio.gather(
-                *(
+            if mode not in args.modes:
+                continue
+            results[key] = await measure(
+                app_proc.pid,
+                lambda turns, stop, htmx=htmx, interval=interval: (
                     respondent(
                         "http://127.0.0.1:8932", tokens, turns, stop, htmx, interval
                     )
                     for _ in range(args.concurrency)
-                )
+                ),
+                args.seconds,
             )
-            turns.finished = time.perf_counter()
-            results[key] = turns.summary()
     finally:
         app_proc.terminate()
         app_proc.wait()
-    base_rate = results["baseline"]["per_second"]  # type: ignore[index]
-    page_rate = results["respondent_pages"]["per_second"]  # type: ignore[index]
-    results["ratio_pages_to_baseline"] = page_rate / base_rate if base_rate else 0.0
-    no_js_rate = results["respondent_pages_no_js"]["per_second"]  # type: ignore[index]
-    results["ratio_no_js_pages_to_baseline"] = (
-        no_js_rate / base_rate if base_rate else 0.0
-    )
+    base_rate = results.get("baseline", {}).get("per_second", 0.0)  # type: ignore[attr-defined]
+    for key, ratio in (
+        ("respondent_pages", "ratio_pages_to_baseline"),
+        ("respondent_pages_no_js", "ratio_no_js_pages_to_baseline"),
+    ):
+        if key in results and base_rate:
+            results[ratio] = results[key]["per_second"] / base_rate  # type: ignore[index]
     return results
 
 
@@ -326,6 +346,12 @@ def main() -> None:
         type=float,
         default=100.0,
         help="pages/s offered by the paced run (the same respondents, reading)",
+    )
+    parser.add_argument(
+        "--modes",
+        type=lambda text: set(text.split(",")),
+        default={"baseline", "htmx", "no-js", "paced"},
+        help="comma-separated: baseline, htmx, no-js, paced (default: all)",
     )
     args = parser.parse_args()
     results = asyncio.run(run(args))

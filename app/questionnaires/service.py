@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.errors import Conflict, NotFound
 from app.questionnaires import loader
@@ -76,12 +76,17 @@ class CompiledVersions:
         self._max_size = max_size
 
     async def by_id(
-        self, session: AsyncSession, version_id: int
+        self, db: AsyncSession | AsyncConnection, version_id: int
     ) -> tuple[VersionInfo, CompiledQuestionnaire] | None:
+        """``db``: a session, or a bare connection (the respondent pages)."""
         cached = self._by_id.get(version_id)
         if cached is not None:
             return cached
-        version = await session.get(QuestionnaireVersion, version_id)
+        if isinstance(db, AsyncConnection):
+            async with AsyncSession(bind=db) as session:
+                version = await session.get(QuestionnaireVersion, version_id)
+        else:
+            version = await db.get(QuestionnaireVersion, version_id)
         if version is None:
             return None
         info = VersionInfo(

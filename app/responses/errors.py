@@ -3,7 +3,7 @@ whether a link exists beyond "this link does not work"."""
 
 from __future__ import annotations
 
-from app.errors import Gone, NotFound
+from app.errors import Conflict, Gone, NotFound
 
 
 class SurveyNotFound(NotFound):
@@ -33,4 +33,17 @@ class SurveyNotOpen(Gone):
     def __init__(self) -> None:
         super().__init__(
             "De vragenlijst kan nog niet worden ingevuld. Probeer het later opnieuw."
+        )
+
+
+class ConcurrentChanges(Conflict):
+    """The response kept changing under a write, attempt after attempt (many
+    simultaneous submissions for one respondent): nothing was saved."""
+
+    title = "Uw antwoorden zijn niet opgeslagen"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "De vragenlijst is tegelijk in meerdere vensters ingevuld. "
+            "Open de link opnieuw; u gaat verder waar u was."
         )

@@ -12,13 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import SessionDep, utcnow
+from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.service import CompiledVersions
 from app.responses import rendering, service
 from app.responses.service import Survey
+from app.responses.store import respondent_connection
 from app.web import is_htmx, render
 
 router = APIRouter()
@@ -34,6 +35,9 @@ async def get_versions(request: Request) -> CompiledVersions:
 
 
 VersionsDep = Annotated[CompiledVersions, Depends(get_versions)]
+ConnectionDep = Annotated[
+    AsyncConnection, Depends(respondent_connection, scope="function")
+]
 
 
 def _url(token: str, page_id: str | None = None) -> str:
@@ -52,9 +56,9 @@ def _context(survey: Survey, **extra: object) -> dict[str, object]:
 
 @router.get("/s/{token}", name="survey_start_page")
 async def welcome(
-    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(session, token=token, versions=versions)
+    survey = await service.open_survey(connection, token=token, versions=versions)
     if survey.is_complete:
         return render(request, "responses/completed.html", _context(survey))
     if survey.response is not None:
@@ -66,17 +70,15 @@ async def welcome(
 
 @router.post("/s/{token}")
 async def start(
-    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(
-        session, token=token, versions=versions, for_update=True
-    )
+    survey = await service.open_survey(connection, token=token, versions=versions)
     if survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
-    await service.start(session, survey)
+    await service.start(connection, survey)
     if is_htmx(request):
         return await _render_next(
-            request, session, survey, token, service.resume_page_id(survey)
+            request, connection, survey, token, service.resume_page_id(survey)
         )
     return RedirectResponse(
         _url(token, service.resume_page_id(survey)), status_code=303
@@ -88,19 +90,17 @@ async def show_page(
     request: Request,
     token: Token,
     page_id: PageId,
-    session: SessionDep,
+    connection: ConnectionDep,
     versions: VersionsDep,
 ) -> Response:
-    survey = await service.open_survey(
-        session, token=token, versions=versions, for_update=True
-    )
+    survey = await service.open_survey(connection, token=token, versions=versions)
     if survey.response is None or survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     if not service.may_show(survey, page_id):
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
-    return await _show_page(request, session, survey, token, page_id)
+    return await _show_page(request, connection, survey, token, page_id)
 
 
 @router.post("/s/{token}/p/{page_id}")
@@ -108,12 +108,10 @@ async def submit_page(
     request: Request,
     token: Token,
     page_id: PageId,
-    session: SessionDep,
+    connection: ConnectionDep,
     versions: VersionsDep,
 ) -> Response:
-    survey = await service.open_survey(
-        session, token=token, versions=versions, for_update=True
-    )
+    survey = await service.open_survey(connection, token=token, versions=versions)
     if survey.response is None or survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     if not service.may_show(survey, page_id):
@@ -126,7 +124,7 @@ async def submit_page(
     shown_field = form.get("_shown")
     shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
     outcome = await service.submit_page(
-        session,
+        connection,
         survey,
         page_id=page_id,
         form=data,
@@ -145,13 +143,15 @@ async def submit_page(
         )
         return _render_page(request, survey, token, view, status_code=422)
     if is_htmx(request):
-        return await _render_next(request, session, survey, token, outcome.next_page_id)
+        return await _render_next(
+            request, connection, survey, token, outcome.next_page_id
+        )
     return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
 
 
 async def _render_next(
     request: Request,
-    session: AsyncSession,
+    connection: AsyncConnection,
     survey: Survey,
     token: str,
     page_id: str | None,
@@ -168,19 +168,19 @@ async def _render_next(
         return render(
             request, "responses/thanks.html", _context(survey), headers=headers
         )
-    return await _show_page(request, session, survey, token, page_id, headers)
+    return await _show_page(request, connection, survey, token, page_id, headers)
 
 
 async def _show_page(
     request: Request,
-    session: AsyncSession,
+    connection: AsyncConnection,
     survey: Survey,
     token: str,
     page_id: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A page as shown fresh: the threshold write, then the page with stored answers."""
-    await service.page_shown(session, survey, page_id)
+    await service.page_shown(connection, survey, page_id)
     view = rendering.build_page(
         survey.compiled, page_id, survey.answers, survey.attributes
     )
@@ -228,9 +228,9 @@ def _render_page(
 
 @router.get("/s/{token}/klaar", name="survey_done")
 async def done(
-    request: Request, token: Token, session: SessionDep, versions: VersionsDep
+    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(session, token=token, versions=versions)
+    survey = await service.open_survey(connection, token=token, versions=versions)
     if not survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     return render(request, "responses/thanks.html", _context(survey))

@@ -1,37 +1,45 @@
 """The respondent's way through a questionnaire: start, save pages, resume, finish.
 
-Every page is saved when submitted. The response row is locked while a page is
-saved (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
-writers), so a double submission of the same page or two open tabs never lose
-or duplicate an answer. Status moves invited → started → response (threshold
-question reached) → complete, on the invitation and the response together.
+Every page is saved when submitted. Reads and writes go through ``store``
+(Core on one connection, no ORM session): a write names the response revision
+it was computed from, and a write that lost a race (a double submission, two
+open tabs) reads the response again and is recomputed, so no answer is lost or
+applied twice. Status moves invited → started → response (threshold question
+reached) → complete, on the invitation and the response together, in the same
+atomic write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
-from app.responses import storage
-from app.responses.errors import SurveyClosed, SurveyNotFound, SurveyNotOpen
-from app.responses.models import Response
-from app.samples import service as samples_service
+from app.responses import store
+from app.responses.errors import (
+    ConcurrentChanges,
+    SurveyClosed,
+    SurveyNotFound,
+    SurveyNotOpen,
+)
+from app.responses.store import InvitationState, ResponseState, WaveWindow
 from app.samples import tokens
-from app.samples.models import Invitation, Wave
 
 MAX_SECONDS_PER_VISIT = 3600.0
 """A page left open overnight is not an hour of work: paradata caps one visit."""
+
+MAX_ATTEMPTS = 5
+"""Writes that lose a race are recomputed on fresh data; this bounds the retries
+(each loser is beaten by a write that succeeded, so the bound is never reached
+by fewer than that many simultaneous submissions of one respondent)."""
 
 ORDER = {"invited": 0, "started": 1, "response": 2, "complete": 3}
 
@@ -40,17 +48,18 @@ ORDER = {"invited": 0, "started": 1, "response": 2, "complete": 3}
 class Survey:
     """Everything one respondent request works with."""
 
-    invitation: Invitation
-    wave: Wave
-    response: Response | None
+    token_hash: str
+    invitation: InvitationState
+    wave: WaveWindow
+    response: ResponseState | None
     version: VersionInfo
     compiled: CompiledQuestionnaire
 
     _visible: tuple[object, list[str]] | None = field(default=None, repr=False)
 
-    @cached_property
-    def attributes(self) -> dict[str, object]:
-        return self.invitation.attribute_values()
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return self.invitation.attributes
 
     def visible_page_ids(self) -> list[str]:
         """The pages routing shows for the stored answers, in order.
@@ -69,7 +78,7 @@ class Survey:
         self._visible = (answers, page_ids)
 
     @property
-    def answers(self) -> dict[str, object]:
+    def answers(self) -> dict[str, Any]:
         return dict(self.response.answers) if self.response else {}
 
     @property
@@ -97,115 +106,74 @@ FOLLOW_UP_MESSAGE = (
 
 
 async def open_survey(
-    session: AsyncSession,
+    connection: AsyncConnection,
     *,
     token: str,
     versions: CompiledVersions,
-    for_update: bool = False,
     today: dt.date | None = None,
 ) -> Survey:
     """The survey behind a link, in one query (plus one the first time a
     process meets a version). Unknown, malformed and revoked links all raise
     the same ``SurveyNotFound``.
-
-    ``for_update`` locks the invitation row: one respondent's submissions are
-    applied one after another, whatever the number of tabs or double clicks.
     """
     if not tokens.looks_like_token(token):
         raise SurveyNotFound()
-    query = _survey_query(for_update)
-    row = (
-        await session.execute(query, {"token_hash": tokens.hash_token(token)})
-    ).first()
-    if row is None:
+    token_hash = tokens.hash_token(token)
+    rows = await store.load(connection, token_hash)
+    if rows is None:
         raise SurveyNotFound()
-    invitation, wave, response = row
-    version_id = (
-        response.version_id
-        if response is not None
-        else await _current_version_id(session, invitation)
-    )
+    response = rows.response
+    version_id = response.version_id if response is not None else rows.wave_version_id
     loaded = (
-        await versions.by_id(session, version_id) if version_id is not None else None
+        await versions.by_id(connection, version_id) if version_id is not None else None
     )
     if loaded is None:
         raise SurveyNotOpen()
-    survey = Survey(invitation, wave, response, *loaded)
-    if not invitation.is_test and not survey.is_complete:
+    survey = Survey(token_hash, rows.invitation, rows.wave, response, *loaded)
+    if not rows.invitation.is_test and not survey.is_complete:
+        wave = rows.wave
         _check_window(wave, today or dt.datetime.now(ZoneInfo(wave.timezone)).date())
     return survey
 
 
-@lru_cache(maxsize=2)
-def _survey_query(for_update: bool) -> Select[tuple[Invitation, Wave, Response]]:
-    """Built once: every respondent request runs it, and building a three-way
-    join costs more CPU than running it."""
-    query = (
-        select(Invitation, Wave, Response)
-        .join(Wave, Wave.id == Invitation.wave_id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(
-            Invitation.token_hash == bindparam("token_hash"),
-            Invitation.revoked_at.is_(None),
-        )
-    )
-    return query.with_for_update(of=Invitation) if for_update else query
-
-
-def _check_window(wave: Wave, today: dt.date) -> None:
+def _check_window(wave: WaveWindow, today: dt.date) -> None:
     if wave.opens_on is not None and today < wave.opens_on:
         raise SurveyNotOpen()
     if wave.closes_on is not None and today > wave.closes_on:
         raise SurveyClosed()
 
 
-async def _current_version_id(
-    session: AsyncSession, invitation: Invitation
-) -> int | None:
-    """The version the wave fields for new starters."""
-    entry = await samples_service.get_wave_questionnaire(
-        session, wave_id=invitation.wave_id, questionnaire=invitation.questionnaire
-    )
-    return entry.version_id if entry is not None else None
+async def _reload_response(connection: AsyncConnection, survey: Survey) -> None:
+    survey.response = await store.load_response(connection, survey.invitation.id)
 
 
-async def start(session: AsyncSession, survey: Survey) -> Response:
+async def start(connection: AsyncConnection, survey: Survey) -> ResponseState:
     """Start (or return) the response, pinned to the version shown on the welcome page.
 
-    Two clicks on "Start" at once: the unique invitation_id makes the second
-    insert fail; it then returns the row the first one made.
+    Two clicks on "Start" at once: the unique invitation_id lets one insert
+    through; the other reads the row the first one made.
     """
     if survey.response is not None:
         return survey.response
     now = utcnow()
-    response = Response(
-        invitation_id=survey.invitation.id,
-        version_id=survey.version.id,
-        status="started",
-        answers={},
-        submitted_pages=[],
-        started_at=now,
-        updated_at=now,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(response)
-    except IntegrityError:
-        existing = await session.scalar(
-            select(Response).where(Response.invitation_id == survey.invitation.id)
-        )
-        assert existing is not None
-        survey.response = existing
-        return existing
     _advance(survey.invitation, "started", now)
-    survey.invitation.last_activity_at = now
-    survey.response = response
-    return response
+    created = await store.insert_response(
+        connection, invitation=survey.invitation, version_id=survey.version.id, now=now
+    )
+    if created is None:
+        await _reload_response(connection, survey)
+        assert survey.response is not None
+        return survey.response
+    survey.response = ResponseState(
+        created, survey.version.id, "started", {}, [], None, None, 0
+    )
+    return survey.response
 
 
-def _advance(invitation: Invitation, status: str, now: dt.datetime) -> None:
+def _advance(invitation: InvitationState, status: str, now: dt.datetime) -> bool:
+    """Move the invitation on to ``status`` (never back); whether it moved."""
     if ORDER[status] <= ORDER.get(invitation.status, 0):
-        return
+        return False
     invitation.status = status
     if status == "started":
         invitation.started_at = now
@@ -213,11 +181,15 @@ def _advance(invitation: Invitation, status: str, now: dt.datetime) -> None:
         invitation.started_at = invitation.started_at or now
         invitation.response_at = now
     elif status == "complete":
+        invitation.started_at = invitation.started_at or now
         invitation.response_at = invitation.response_at or now
         invitation.completed_at = now
+    return True
 
 
-def _progressed(response: Response, status: str, now: dt.datetime) -> dict[str, object]:
+def _progressed(
+    response: ResponseState, status: str, now: dt.datetime
+) -> dict[str, object]:
     """The response's status columns after moving it on to ``status`` (never back)."""
     fields: dict[str, object] = {
         "status": response.status,
@@ -235,9 +207,41 @@ def _progressed(response: Response, status: str, now: dt.datetime) -> dict[str, 
     return fields
 
 
-def _advance_response(response: Response, status: str, now: dt.datetime) -> None:
-    for name, value in _progressed(response, status, now).items():
-        setattr(response, name, value)
+async def _write(
+    connection: AsyncConnection,
+    survey: Survey,
+    changes: dict[str, Any],
+    *,
+    status: str,
+    now: dt.datetime,
+    visit: store.PageVisitWrite | None = None,
+) -> bool:
+    """One atomic write of the response, moved on to ``status``, and of the
+    invitation if that moves it too. False if another request saved first."""
+    response = survey.response
+    assert response is not None
+    changes.update(_progressed(response, status, now))
+    invitation = replace(survey.invitation)
+    moved = _advance(invitation, changes["status"], now)
+    saved = await store.write(
+        connection,
+        response=response,
+        changes=changes,
+        invitation=invitation if moved else None,
+        visit=visit,
+        now=now,
+    )
+    if saved:
+        survey.invitation = invitation
+    return saved
+
+
+async def _reload(connection: AsyncConnection, survey: Survey) -> None:
+    """Read the invitation and response again, after losing a race for them."""
+    rows = await store.load(connection, survey.token_hash)
+    if rows is None:  # revoked meanwhile
+        raise SurveyNotFound()
+    survey.invitation, survey.response = rows.invitation, rows.response
 
 
 def resume_page_id(survey: Survey) -> str | None:
@@ -257,27 +261,38 @@ def may_show(survey: Survey, page_id: str) -> bool:
     return page_id in survey.submitted or page_id == resume_page_id(survey)
 
 
-async def page_shown(session: AsyncSession, survey: Survey, page_id: str) -> None:
+async def page_shown(connection: AsyncConnection, survey: Survey, page_id: str) -> None:
     """A page is being shown. Writes only once per respondent: when the page
     holding the threshold question is reached, the invitation becomes a response.
 
     Time on the page is measured from the shown-at stamp the form carries back
     (see ``submit_page``), so showing a page costs no write.
     """
-    response = survey.response
-    assert response is not None
-    if response.status in ("started",) and routing.reached_threshold(
-        survey.compiled, page_id
-    ):
+    for _ in range(MAX_ATTEMPTS):
+        response = survey.response
+        assert response is not None
+        if response.status != "started" or not routing.reached_threshold(
+            survey.compiled, page_id
+        ):
+            return
         now = utcnow()
-        _advance_response(response, "response", now)
-        _advance(survey.invitation, "response", now)
-        survey.invitation.last_activity_at = now
-        await session.flush()
+        changes = _unchanged(response, now)
+        if await _write(connection, survey, changes, status="response", now=now):
+            return
+        await _reload(connection, survey)
+    raise ConcurrentChanges()
+
+
+def _unchanged(response: ResponseState, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "answers": response.answers,
+        "submitted_pages": response.submitted_pages,
+        "updated_at": now,
+    }
 
 
 async def submit_page(
-    session: AsyncSession,
+    connection: AsyncConnection,
     survey: Survey,
     *,
     page_id: str,
@@ -295,7 +310,43 @@ async def submit_page(
     ``shown`` lists the questions the respondent saw on the page. Without
     JavaScript a follow-up on the same page appears only after submitting; if
     one appears unanswered, the page comes back with it instead of moving on.
+
+    If another request of the same respondent saved in between (a double
+    click, a second tab), the page is applied again on top of what that one
+    saved; if it finished the survey or routed this page away, the respondent
+    goes on from where they now are.
     """
+    for _ in range(MAX_ATTEMPTS):
+        outcome = await _try_submit(
+            connection,
+            survey,
+            page_id=page_id,
+            form=form,
+            going_back=going_back,
+            shown=shown,
+            shown_at=shown_at,
+        )
+        if outcome is not None:
+            return outcome
+        await _reload(connection, survey)
+        if survey.response is None or survey.is_complete:
+            return SubmitOutcome(next_page_id=None, completed=survey.is_complete)
+        if not may_show(survey, page_id):
+            return SubmitOutcome(next_page_id=resume_page_id(survey))
+    raise ConcurrentChanges()
+
+
+async def _try_submit(
+    connection: AsyncConnection,
+    survey: Survey,
+    *,
+    page_id: str,
+    form: Mapping[str, Sequence[str]],
+    going_back: bool,
+    shown: set[str] | None,
+    shown_at: dt.datetime | None,
+) -> SubmitOutcome | None:
+    """``submit_page`` once, on the response as read; None if the write lost a race."""
     response = survey.response
     assert response is not None
     cq, attributes = survey.compiled, survey.attributes
@@ -315,20 +366,15 @@ async def submit_page(
         return SubmitOutcome(errors=errors, display_answers=answers)
     now = utcnow()
     visible = [p.id for p in routing.visible_pages(cq, answers, attributes)]
-    survey.remember_visible(answers, visible)
     submitted = set(survey.submitted)
     if not going_back:
         submitted.add(page_id)
-    changes: dict[str, object] = {
+    changes: dict[str, Any] = {
         "answers": answers,
         "submitted_pages": [p for p in visible if p in submitted],
         "updated_at": now,
-        "revision": response.revision + 1,
-        "status": response.status,
-        "response_at": response.response_at,
-        "completed_at": response.completed_at,
     }
-    following = None
+    status = response.status
     if going_back:
         following = (
             routing.previous_page_id(cq, page_id, answers, attributes) or page_id
@@ -336,23 +382,18 @@ async def submit_page(
     else:
         following = routing.next_page_id(cq, page_id, answers, attributes)
         if following is None:
-            changes.update(_progressed(response, "complete", now))
-            _advance(survey.invitation, "complete", now)
+            status = "complete"
+        elif routing.reached_threshold(cq, page_id):
+            status = "response"
     seconds = 0.0
     if shown_at is not None:
         seconds = max(0.0, min((now - shown_at).total_seconds(), MAX_SECONDS_PER_VISIT))
-    await storage.save_page(
-        session,
-        response=response,
-        invitation=survey.invitation,
-        changes=changes,
-        page_id=page_id,
-        now=now,
-        first_shown_at=shown_at or now,
-        seconds=seconds,
-    )
-    if session.dirty:  # the invitation moved on to complete
-        await session.flush()
+    visit = store.PageVisitWrite(page_id, shown_at or now, now, seconds)
+    if not await _write(
+        connection, survey, changes, status=status, now=now, visit=visit
+    ):
+        return None
+    survey.remember_visible(response.answers, visible)
     if going_back:
         return SubmitOutcome(next_page_id=following)
     return SubmitOutcome(next_page_id=following, completed=following is None)

@@ -1,0 +1,457 @@
+"""The respondent's rows, read and written as SQLAlchemy Core on one connection.
+
+A page turn is the platform's most frequent request, so this path skips the ORM
+session (identity map, unit of work, change snapshots): it reads the survey
+behind a link in one SELECT into plain dataclasses and writes each change as
+one statement.
+
+Concurrency is optimistic. Every write to a response names the ``revision`` it
+was computed from and bumps it; a write that finds another revision changes
+nothing and reports a conflict, and the caller reads again and recomputes (two
+tabs, a double click). On PostgreSQL the connection runs in autocommit and
+each write is one atomic statement: the response, the invitation's status and
+the page's paradata travel together as data-modifying ``WITH`` clauses that run
+only if the guarded response update matched. That makes a page turn two round
+trips (the SELECT and the write) instead of four (BEGIN, a locking SELECT, the
+write, COMMIT). SQLite has no DML in ``WITH``; there the request holds one
+``BEGIN IMMEDIATE`` transaction (see ``respondent_connection``) and the same
+writes run one after another, in process.
+
+Statements are built once per dialect: building them costs more CPU than the
+database spends running them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.expression import Executable
+
+from app.responses.models import PageVisit, Response
+from app.samples.models import Invitation, Wave, WaveQuestionnaire
+
+ATTRIBUTE_COLUMNS = (
+    "tier",
+    "function",
+    "function_type",
+    "organisation",
+    "organisation_code",
+    "email_kind",
+    "gender",
+    "panel",
+    "stratum",
+)
+"""Sample attributes routing and piping may use (never contact data); the same
+list as ``Invitation.attribute_values``."""
+
+INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
+RESPONSE_COLUMNS = (
+    "answers",
+    "submitted_pages",
+    "updated_at",
+    "status",
+    "response_at",
+    "completed_at",
+)
+"""What a response write sets (besides ``revision``, which it bumps)."""
+
+
+@dataclass
+class InvitationState:
+    id: int
+    wave_id: int
+    questionnaire: str
+    is_test: bool
+    status: str
+    started_at: dt.datetime | None
+    response_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WaveWindow:
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+    timezone: str
+
+
+@dataclass
+class ResponseState:
+    id: int
+    version_id: int
+    status: str
+    answers: dict[str, Any]
+    submitted_pages: list[str]
+    response_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    revision: int
+
+
+@dataclass
+class SurveyRows:
+    """Everything one SELECT brings back for a link."""
+
+    invitation: InvitationState
+    wave: WaveWindow
+    response: ResponseState | None
+    wave_version_id: int | None
+    """The version the wave fields for new starters."""
+
+
+@dataclass
+class PageVisitWrite:
+    """One submission of a page, for the paradata."""
+
+    page_id: str
+    first_shown_at: dt.datetime
+    now: dt.datetime
+    seconds: float
+
+
+# --- the connection ----------------------------------------------------------
+
+
+async def respondent_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """The request's connection for the respondent pages.
+
+    PostgreSQL: autocommit; each write is one atomic, revision-guarded
+    statement, so no transaction spans the request. SQLite: one ``BEGIN
+    IMMEDIATE`` transaction for the request (SQLite serialises writers
+    anyway), committed before the response is sent.
+    """
+    engine: AsyncEngine = request.app.state.engine
+    async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+        else:
+            async with connection.begin():
+                yield connection
+
+
+# --- reading -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def survey_query() -> Select[Any]:
+    """The invitation behind a token hash, its wave's window and version for new
+    starters, and its response if started: one query."""
+    i, w, r, wq = (
+        Invitation.__table__,
+        Wave.__table__,
+        Response.__table__,
+        WaveQuestionnaire.__table__,
+    )
+    return (
+        select(
+            i.c.id,
+            i.c.wave_id,
+            i.c.questionnaire,
+            i.c.is_test,
+            *(i.c[name] for name in INVITATION_STATUS_COLUMNS),
+            i.c.attributes,
+            *(i.c[name] for name in ATTRIBUTE_COLUMNS),
+            w.c.opens_on,
+            w.c.closes_on,
+            w.c.timezone,
+            wq.c.version_id.label("wave_version_id"),
+            r.c.id.label("response_id"),
+            r.c.version_id.label("response_version_id"),
+            r.c.status.label("response_status"),
+            r.c.answers,
+            r.c.submitted_pages,
+            r.c.response_at.label("response_response_at"),
+            r.c.completed_at.label("response_completed_at"),
+            r.c.revision,
+        )
+        .join(w, w.c.id == i.c.wave_id)
+        .outerjoin(
+            wq,
+            and_(wq.c.wave_id == i.c.wave_id, wq.c.questionnaire == i.c.questionnaire),
+        )
+        .outerjoin(r, r.c.invitation_id == i.c.id)
+        .where(i.c.token_hash == bindparam("token_hash"), i.c.revoked_at.is_(None))
+    )
+
+
+async def load(connection: AsyncConnection, token_hash: str) -> SurveyRows | None:
+    row = (await connection.execute(survey_query(), {"token_hash": token_hash})).first()
+    if row is None:
+        return None
+    m = row._mapping
+    attributes: dict[str, Any] = dict(m["attributes"] or {})
+    for name in ATTRIBUTE_COLUMNS:
+        if (value := m[name]) is not None:
+            attributes[name] = value
+    invitation = InvitationState(
+        m["id"],
+        m["wave_id"],
+        m["questionnaire"],
+        bool(m["is_test"]),
+        m["status"],
+        m["started_at"],
+        m["response_at"],
+        m["completed_at"],
+        attributes,
+    )
+    response = None
+    if m["response_id"] is not None:
+        response = ResponseState(
+            m["response_id"],
+            m["response_version_id"],
+            m["response_status"],
+            dict(m["answers"] or {}),
+            list(m["submitted_pages"] or []),
+            m["response_response_at"],
+            m["response_completed_at"],
+            m["revision"],
+        )
+    wave = WaveWindow(m["opens_on"], m["closes_on"], m["timezone"])
+    return SurveyRows(invitation, wave, response, m["wave_version_id"])
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _param(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    response: Executable
+    invitation: Executable
+    visit: Executable
+    insert_response: Executable
+    combined: dict[tuple[bool, bool], Executable]
+    """PostgreSQL: (with invitation, with visit) → one statement for the lot."""
+    start: Executable | None
+    """PostgreSQL: insert the response and move the invitation on, in one."""
+
+
+@lru_cache(maxsize=2)
+def _statements(dialect: str) -> _Statements:
+    r, i, v = Response.__table__, Invitation.__table__, PageVisit.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    response = (
+        update(r)
+        .where(
+            r.c.id == _param("r_id", r.c.id),
+            r.c.revision == _param("r_expected", r.c.revision),
+        )
+        .values(
+            {
+                **{name: _param(f"r_{name}", r.c[name]) for name in RESPONSE_COLUMNS},
+                "revision": r.c.revision + 1,
+            }
+        )
+        .returning(r.c.id)
+    )
+    invitation_values = {
+        name: _param(f"i_{name}", i.c[name]) for name in INVITATION_STATUS_COLUMNS
+    }
+    invitation_values["last_activity_at"] = _param("i_now", i.c.last_activity_at)
+    invitation = (
+        update(i).where(i.c.id == _param("i_id", i.c.id)).values(invitation_values)
+    )
+    visit_values = {
+        "page_id": _param("v_page_id", v.c.page_id),
+        "first_shown_at": _param("v_first_shown_at", v.c.first_shown_at),
+        "last_shown_at": _param("v_now", v.c.last_shown_at),
+        "submitted_at": _param("v_now", v.c.submitted_at),
+        "seconds_spent": _param("v_seconds", v.c.seconds_spent),
+        "submissions": literal(1, v.c.submissions.type),
+    }
+
+    def upsert(stmt: Any) -> Any:
+        excluded = stmt.excluded
+        return stmt.on_conflict_do_update(
+            index_elements=[v.c.response_id, v.c.page_id],
+            set_={
+                "last_shown_at": excluded.last_shown_at,
+                "submitted_at": excluded.submitted_at,
+                "seconds_spent": v.c.seconds_spent + excluded.seconds_spent,
+                "submissions": v.c.submissions + 1,
+            },
+        )
+
+    visit = upsert(
+        insert(v).values(response_id=_param("r_id", v.c.response_id), **visit_values)
+    )
+    insert_response = (
+        insert(r)
+        .values(
+            invitation_id=_param("n_invitation_id", r.c.invitation_id),
+            version_id=_param("n_version_id", r.c.version_id),
+            status="started",
+            answers=_param("n_answers", r.c.answers),
+            submitted_pages=_param("n_submitted_pages", r.c.submitted_pages),
+            started_at=_param("n_now", r.c.started_at),
+            updated_at=_param("n_now", r.c.updated_at),
+            revision=0,
+        )
+        .on_conflict_do_nothing(index_elements=[r.c.invitation_id])
+        .returning(r.c.id)
+    )
+    combined: dict[tuple[bool, bool], Executable] = {}
+    start = None
+    if dialect == "postgresql":
+        for with_invitation in (False, True):
+            for with_visit in (False, True):
+                saved = response.cte("saved")
+                statement = select(func.count()).select_from(saved)
+                if with_invitation:
+                    statement = statement.add_cte(
+                        invitation.where(exists(select(saved.c.id))).cte("moved")
+                    )
+                if with_visit:
+                    columns = ["response_id", *visit_values]
+                    chosen = select(saved.c.id, *visit_values.values())
+                    statement = statement.add_cte(
+                        upsert(insert(v).from_select(columns, chosen)).cte("visit")
+                    )
+                combined[(with_invitation, with_visit)] = statement
+        created = insert_response.cte("created")
+        start = (
+            select(created.c.id)
+            .add_cte(invitation.where(exists(select(created.c.id))).cte("moved"))
+            .select_from(created)
+        )
+    return _Statements(response, invitation, visit, insert_response, combined, start)
+
+
+def _invitation_params(invitation: InvitationState, now: dt.datetime) -> dict[str, Any]:
+    params = {
+        f"i_{name}": getattr(invitation, name) for name in INVITATION_STATUS_COLUMNS
+    }
+    params["i_id"] = invitation.id
+    params["i_now"] = now
+    return params
+
+
+async def write(
+    connection: AsyncConnection,
+    *,
+    response: ResponseState,
+    changes: dict[str, Any],
+    invitation: InvitationState | None = None,
+    visit: PageVisitWrite | None = None,
+    now: dt.datetime,
+) -> bool:
+    """Apply ``changes`` (every column in ``RESPONSE_COLUMNS``) to ``response``
+    if it is still at the revision it was read at; with ``invitation``, write
+    its status columns too; with ``visit``, add it to the page's paradata.
+
+    Returns False, writing nothing, when another request saved first. On
+    success ``response`` is brought up to date (values and revision).
+    """
+    built = _statements(connection.dialect.name)
+    params: dict[str, Any] = {
+        "r_id": response.id,
+        "r_expected": response.revision,
+        **{f"r_{name}": changes[name] for name in RESPONSE_COLUMNS},
+    }
+    if invitation is not None:
+        params.update(_invitation_params(invitation, now))
+    if visit is not None:
+        params.update(
+            v_page_id=visit.page_id,
+            v_first_shown_at=visit.first_shown_at,
+            v_now=visit.now,
+            v_seconds=visit.seconds,
+        )
+    if built.combined:
+        key = (invitation is not None, visit is not None)
+        saved = (await connection.execute(built.combined[key], params)).scalar_one()
+        if not saved:
+            return False
+    else:
+        if (await connection.execute(built.response, params)).first() is None:
+            return False
+        if invitation is not None:
+            await connection.execute(built.invitation, params)
+        if visit is not None:
+            await connection.execute(built.visit, params)
+    for name in RESPONSE_COLUMNS:
+        if hasattr(response, name):
+            setattr(response, name, changes[name])
+    response.revision += 1
+    return True
+
+
+async def insert_response(
+    connection: AsyncConnection,
+    *,
+    invitation: InvitationState,
+    version_id: int,
+    now: dt.datetime,
+) -> int | None:
+    """Insert the response of ``invitation`` and write its (started) status;
+    None if it already has one (a second click on "Start" at the same time)."""
+    built = _statements(connection.dialect.name)
+    params = {
+        "n_invitation_id": invitation.id,
+        "n_version_id": version_id,
+        "n_answers": {},
+        "n_submitted_pages": [],
+        "n_now": now,
+        **_invitation_params(invitation, now),
+    }
+    if built.start is not None:
+        return (await connection.execute(built.start, params)).scalar()
+    created = (await connection.execute(built.insert_response, params)).scalar()
+    if created is not None:
+        await connection.execute(built.invitation, params)
+    return created
+
+
+async def load_response(
+    connection: AsyncConnection, invitation_id: int
+) -> ResponseState | None:
+    """The response of an invitation, read again (after losing a race)."""
+    r = Response.__table__
+    row = (
+        await connection.execute(
+            select(
+                r.c.id,
+                r.c.version_id,
+                r.c.status,
+                r.c.answers,
+                r.c.submitted_pages,
+                r.c.response_at,
+                r.c.completed_at,
+                r.c.revision,
+            ).where(r.c.invitation_id == invitation_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ResponseState(
+        row.id,
+        row.version_id,
+        row.status,
+        dict(row.answers or {}),
+        list(row.submitted_pages or []),
+        row.response_at,
+        row.completed_at,
+        row.revision,
+    )
