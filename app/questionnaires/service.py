@@ -8,6 +8,7 @@ worker process serves the same thing.
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,11 @@ class CompiledVersions:
     immutable, so the cache never goes stale and can be shared by all requests.
     """
 
-    def __init__(self, max_size: int = 64) -> None:
+    def __init__(self, max_size: int = 64, *, settle_compiled: bool = False) -> None:
+        """``settle_compiled``: exempt each newly compiled version from garbage
+        collection (``gc.freeze``), as a serving process does with everything
+        it builds at start; it lives until the process ends or the cache drops it."""
+        self._settle = settle_compiled
         self._items: OrderedDict[str, CompiledQuestionnaire] = OrderedDict()
         self._by_id: dict[int, tuple[VersionInfo, CompiledQuestionnaire]] = {}
         self._max_size = max_size
@@ -107,6 +112,8 @@ class CompiledVersions:
                 content_hash=version.content_hash,
             )
             self._items[version.content_hash] = compiled
+            if self._settle:
+                gc.freeze()
             if len(self._items) > self._max_size:
                 self._items.popitem(last=False)
         else:
