@@ -90,6 +90,12 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/veldwerk.db"
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    """PostgreSQL connections each app process keeps open. A request beyond
+    that waits for one to come free rather than opening another: under load,
+    connections opened and closed per request cost more CPU (here and in
+    PostgreSQL) than the wait. Processes times this must stay below the
+    server's ``max_connections``."""
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     """Derives respondent links (HMAC) and signs nothing else; keep it secret."""
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)

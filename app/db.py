@@ -82,7 +82,11 @@ class TimestampMixin:
 
 
 def create_engine(
-    database_url: str, *, sqlite_begin: str = "BEGIN IMMEDIATE", **kwargs: Any
+    database_url: str,
+    *,
+    sqlite_begin: str = "BEGIN IMMEDIATE",
+    pool_size: int = 20,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """Engine for either backend, with SQLite set up for several processes.
 
@@ -100,8 +104,10 @@ def create_engine(
         )
         _configure_sqlite(engine, begin=sqlite_begin)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    # A fixed pool: overflow connections would be opened and closed again
+    # under every burst, a connect costing more than many requests.
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", 0)
     # No pre-ping: it costs a round trip per request. A connection that died
     # (server restart) fails its first statement, is invalidated, and the
     # request errors once; recycling keeps long-idle connections fresh.

@@ -32,7 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.check_questionnaires_on_startup:
             _check_questionnaire_files(settings)
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:

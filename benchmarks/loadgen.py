@@ -200,6 +200,8 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
                 family.add(pid)
                 changed = True
     server = sum(processes[pid][2] for pid in family if pid in processes)
-    postgres = sum(cpu for command, _, cpu in processes.values() if command == "postgres")
+    postgres = sum(
+        cpu for command, _, cpu in processes.values() if command == "postgres"
+    )
     own = os.times()
     return {"server": server, "postgres": postgres, "client": own.user + own.system}
