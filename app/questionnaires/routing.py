@@ -38,7 +38,9 @@ from app.questionnaires.visibility import (
 __all__ = [
     "ConditionOutcome",
     "apply_page",
+    "apply_page_and_route",
     "clean_answers",
+    "clean_answers_and_pages",
     "derived_values",
     "explain",
     "first_unanswered_page_id",
@@ -118,14 +120,43 @@ def clean_answers(
     rows and items are dropped within an answer, and the "anders, namelijk" text
     only stays while its option is chosen. Unknown keys are dropped.
     """
+    return _clean(cq, answers, attributes, None)
+
+
+def clean_answers_and_pages(
+    cq: CompiledQuestionnaire, answers: Answers, attributes: Attributes
+) -> tuple[dict[str, object], list[str]]:
+    """``clean_answers`` and the ids of the pages routing then shows, in one walk.
+
+    The walk can tell which pages show: conditions only refer to earlier
+    questions (the check refuses anything else), and when the walk reaches a
+    page every earlier answer is already final. Equal to ``visible_pages`` on
+    the cleaned answers (a test holds them equal) at the cost of one walk.
+    """
+    pages: list[str] = []
+    return _clean(cq, answers, attributes, pages), pages
+
+
+def _clean(
+    cq: CompiledQuestionnaire,
+    answers: Answers,
+    attributes: Attributes,
+    visible: list[str] | None,
+) -> dict[str, object]:
     kept: dict[str, object] = {}
     env = AnswerEnv(cq, kept, attributes)
     for page in cq.pages:
         if not page_guard(page, env):
             continue
+        shows = False
         for question in page.questions:
-            if question.id not in answers or not question_shown(question, env):
+            if question.id not in answers:
+                if visible is not None and not shows:
+                    shows = question_shown(question, env)
                 continue
+            if not question_shown(question, env):
+                continue
+            shows = True
             value = _clean_value(question, answers[question.id], env)
             if value is None:
                 continue
@@ -134,6 +165,8 @@ def clean_answers(
             if other and _chose_other(question, value):
                 kept[other_key(question.id)] = other
             env.forget_derived()
+        if shows and visible is not None:
+            visible.append(page.id)
     return kept
 
 
@@ -194,10 +227,28 @@ def apply_page(
     Clearing an optional question on the page removes its old answer, and answers
     on later pages that the change hides are dropped by the cleaning walk.
     """
+    return clean_answers(cq, _merged(cq, page, answers, page_answers), attributes)
+
+
+def apply_page_and_route(
+    cq: CompiledQuestionnaire,
+    page: Page | str,
+    answers: Answers,
+    page_answers: Answers,
+    attributes: Attributes,
+) -> tuple[dict[str, object], list[str]]:
+    """``apply_page``, and the ids of the pages routing shows for the result."""
+    merged = _merged(cq, page, answers, page_answers)
+    return clean_answers_and_pages(cq, merged, attributes)
+
+
+def _merged(
+    cq: CompiledQuestionnaire, page: Page | str, answers: Answers, page_answers: Answers
+) -> dict[str, object]:
     replaced = page_keys(compiled_page(cq, page))
     merged = {k: v for k, v in answers.items() if k not in replaced}
     merged.update(page_answers)
-    return clean_answers(cq, merged, attributes)
+    return merged
 
 
 def derived_values(

@@ -73,6 +73,11 @@ class Survey:
             self._visible = (answers, [p.id for p in pages])
         return self._visible[1]
 
+    def visible_known(self) -> bool:
+        """Whether ``visible_page_ids`` is already worked out for the stored answers."""
+        answers = self.response.answers if self.response is not None else {}
+        return self._visible is not None and self._visible[0] is answers
+
     def remember_visible(self, answers: object, page_ids: list[str]) -> None:
         """Routing already worked out for ``answers``, about to become the stored ones."""
         self._visible = (answers, page_ids)
@@ -247,16 +252,21 @@ async def _reload(connection: AsyncConnection, survey: Survey) -> None:
 def resume_page_id(survey: Survey) -> str | None:
     """Where the respondent continues: the first visible page not yet submitted."""
     submitted = set(survey.submitted)
-    return next((p for p in survey.visible_page_ids() if p not in submitted), None)
+    if survey.visible_known():
+        return next((p for p in survey.visible_page_ids() if p not in submitted), None)
+    return routing.first_unanswered_page_id(
+        survey.compiled, survey.answers, survey.attributes, submitted
+    )
 
 
 def may_show(survey: Survey, page_id: str) -> bool:
     """A respondent may revisit submitted pages and open the resume page, but not
-    skip ahead past unanswered pages or open pages routing hides."""
-    cq = survey.compiled
-    if page_id not in cq.page_by_id:
-        return False
-    if page_id not in survey.visible_page_ids():
+    skip ahead past unanswered pages or open pages routing hides.
+
+    A submitted page is visible: each save keeps only the submitted pages that
+    routing shows for the answers it stores.
+    """
+    if page_id not in survey.compiled.page_by_id:
         return False
     return page_id in survey.submitted or page_id == resume_page_id(survey)
 
@@ -353,7 +363,9 @@ async def _try_submit(
     page_answers, errors = routing.parse_page_submission(
         cq, page_id, form, survey.answers, attributes
     )
-    answers = routing.apply_page(cq, page_id, survey.answers, page_answers, attributes)
+    answers, visible = routing.apply_page_and_route(
+        cq, page_id, survey.answers, page_answers, attributes
+    )
     if not going_back and shown is not None:
         for question in routing.visible_questions(cq, page_id, answers, attributes):
             if (
@@ -365,7 +377,6 @@ async def _try_submit(
     if errors and not going_back:
         return SubmitOutcome(errors=errors, display_answers=answers)
     now = utcnow()
-    visible = [p.id for p in routing.visible_pages(cq, answers, attributes)]
     submitted = set(survey.submitted)
     if not going_back:
         submitted.add(page_id)
@@ -375,12 +386,12 @@ async def _try_submit(
         "updated_at": now,
     }
     status = response.status
+    index = cq.page_by_id[page_id].index
     if going_back:
-        following = (
-            routing.previous_page_id(cq, page_id, answers, attributes) or page_id
-        )
+        earlier = [p for p in visible if cq.page_by_id[p].index < index]
+        following = earlier[-1] if earlier else page_id
     else:
-        following = routing.next_page_id(cq, page_id, answers, attributes)
+        following = next((p for p in visible if cq.page_by_id[p].index > index), None)
         if following is None:
             status = "complete"
         elif routing.reached_threshold(cq, page_id):

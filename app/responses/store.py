@@ -141,16 +141,19 @@ class PageVisitWrite:
 async def respondent_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """The request's connection for the respondent pages.
 
-    PostgreSQL: autocommit; each write is one atomic, revision-guarded
-    statement, so no transaction spans the request. SQLite: one ``BEGIN
-    IMMEDIATE`` transaction for the request (SQLite serialises writers
-    anyway), committed before the response is sent.
+    PostgreSQL: no transaction spans the request; each write is one atomic,
+    revision-guarded statement, run on the driver in its autocommit mode. (If
+    SQLAlchemy begins a transaction on the connection, as loading a version
+    the process has not met does, it is committed at the end of the request.)
+    SQLite: one ``BEGIN IMMEDIATE`` transaction for the request (SQLite
+    serialises writers anyway), committed before the response is sent.
     """
     engine: AsyncEngine = request.app.state.engine
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
+            if connection.in_transaction():
+                await connection.commit()
         else:
             async with connection.begin():
                 yield connection

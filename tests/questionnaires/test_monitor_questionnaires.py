@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.questionnaires import routing
+from app.questionnaires.submission import page_keys
 from tests.questionnaires.respondents import FILES, SKIP, load, random_walk, walk
 
 # --- sample attributes ---------------------------------------------------------------
@@ -784,3 +785,33 @@ def test_reporting_filters_reproduce_the_reports_bases() -> None:
     }
     for qid, n in report.items():
         assert abs(asked[qid] - n) <= 0.12 * n, (qid, asked[qid], n)
+
+
+@pytest.mark.parametrize("key", sorted(FILES), ids=lambda k: "/".join(k))
+def test_one_walk_routing_equals_the_reference(key: tuple[str, str]) -> None:
+    """``apply_page_and_route`` (the respondent's page save: clean the answers
+    and list the visible pages in one walk) equals ``apply_page`` followed by
+    ``visible_pages``, also when a page is answered anew over someone else's
+    answers, so that the change cascades through later pages."""
+    cq = load(*key)
+    rng = random.Random(20261124)
+    routes = [
+        (random_walk(cq, attrs, rng), attrs)
+        for attrs in (random_attributes(key[0], rng) for _ in range(60))
+    ]
+    checked = 0
+    for (route, attributes), (other, _) in zip(routes, routes[1:] + routes[:1]):
+        for page in cq.pages:
+            page_answers = {
+                k: v for k, v in other.answers.items() if k in page_keys(page)
+            }
+            expected = routing.apply_page(
+                cq, page.id, route.answers, page_answers, attributes
+            )
+            visible = [p.id for p in routing.visible_pages(cq, expected, attributes)]
+            got = routing.apply_page_and_route(
+                cq, page.id, route.answers, page_answers, attributes
+            )
+            assert got == (expected, visible), (page.id, attributes)
+            checked += 1
+    assert checked == len(routes) * len(cq.pages)
