@@ -130,12 +130,17 @@ class Timings:
     errors: int = 0
     started: float = field(default_factory=time.perf_counter)
     finished: float = 0.0
+    active: float = 0.0
+    """Seconds of load, when a run is measured in slices (interleaved with
+    other runs); otherwise the time from ``started`` to ``finished``."""
 
     def add(self, seconds: float) -> None:
         self.samples.append(seconds)
 
     @property
     def elapsed(self) -> float:
+        if self.active:
+            return self.active
         return (self.finished or time.perf_counter()) - self.started
 
     def summary(self) -> dict[str, float]:

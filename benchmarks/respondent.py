@@ -7,7 +7,14 @@ JavaScript does it (htmx: one POST answered with the next page) and as one
 without (POST → 303 → GET). Prints pages per second, the ratio to the baseline,
 and p50/p95 latency at saturation (every respondent turns the next page the
 moment the last one arrives), and p50/p95 at a paced load (the same number of
-respondents, each turning a page every concurrency/paced-rate seconds).
+respondents, each turning a page every concurrency/paced-rate seconds). Each
+run also reports the CPU milliseconds per request spent by the server, by
+PostgreSQL and by this load generator: on a loopback run all three share the
+machine's cores.
+
+The runs are interleaved in ``--rounds`` slices (baseline, pages, pages
+without JavaScript, paced, and again), so that the machine's speed drifting
+during the run weighs on all of them alike.
 
     python benchmarks/respondent.py [--workers 2] [--concurrency 100] [--seconds 20]
 """
@@ -24,6 +31,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
@@ -201,24 +209,33 @@ async def baseline_user(base: str, timings: Timings, stop: float) -> None:
         await conn.close()
 
 
-async def measure(
-    server_pid: int,
-    users: Callable[[Timings, float], Iterable[Awaitable[None]]],
-    seconds: float,
-) -> dict[str, float]:
-    """Run ``users`` for ``seconds``; their rate and latencies, and the CPU
-    milliseconds the server, PostgreSQL and this client spent per request."""
-    timings = Timings()
-    stop = time.perf_counter() + seconds
-    before = cpu_by_group(server_pid)
-    await asyncio.gather(*users(timings, stop))
-    timings.finished = time.perf_counter()
-    after = cpu_by_group(server_pid)
-    summary = timings.summary()
-    count = summary["count"] or 1
-    for group, used in after.items():
-        summary[f"cpu_ms_{group}"] = round(1000 * (used - before[group]) / count, 3)
-    return summary
+@dataclass
+class Run:
+    """One kind of load, measured in slices interleaved with the others."""
+
+    server_pid: int
+    users: Callable[[Timings, float], Iterable[Awaitable[None]]]
+    timings: Timings = field(default_factory=Timings)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    async def slice(self, seconds: float) -> None:
+        stop = time.perf_counter() + seconds
+        before = cpu_by_group(self.server_pid)
+        started = time.perf_counter()
+        await asyncio.gather(*self.users(self.timings, stop))
+        self.timings.active += time.perf_counter() - started
+        after = cpu_by_group(self.server_pid)
+        for group, used in after.items():
+            self.cpu[group] = self.cpu.get(group, 0.0) + used - before[group]
+
+    def summary(self) -> dict[str, float]:
+        """Rate and latencies, and the CPU milliseconds the server, PostgreSQL
+        and this client spent per request."""
+        summary = self.timings.summary()
+        count = summary["count"] or 1
+        for group, used in self.cpu.items():
+            summary[f"cpu_ms_{group}"] = round(1000 * used / count, 3)
+        return summary
 
 
 def serve(
@@ -275,24 +292,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "seconds": args.seconds,
     }
 
-    if "baseline" in args.modes:
-        base_proc = serve("benchmarks.baseline_app:app", 8931, args.workers, env)
-        try:
-            await wait_up(8931)
-            results["baseline"] = await measure(
-                base_proc.pid,
-                lambda timings, stop: (
-                    baseline_user("http://127.0.0.1:8931", timings, stop)
-                    for _ in range(args.concurrency)
-                ),
-                args.seconds,
-            )
-        finally:
-            base_proc.terminate()
-            base_proc.wait()
-
+    base_proc = serve("benchmarks.baseline_app:app", 8931, args.workers, env)
     app_proc = serve("app.main:app_factory", 8932, args.workers, env, factory=True)
     try:
+        await wait_up(8931)
         await wait_up(8932)
         # Warm-up: each worker process compiles the version once on first use.
         warm = Timings()
@@ -304,27 +307,42 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 for _ in range(8)
             )
         )
+        runs: dict[str, Run] = {}
+        if "baseline" in args.modes:
+            runs["baseline"] = Run(
+                base_proc.pid,
+                lambda timings, stop: (
+                    baseline_user("http://127.0.0.1:8931", timings, stop)
+                    for _ in range(args.concurrency)
+                ),
+            )
         paced = args.concurrency / args.paced_rate
         for key, mode, htmx, interval in (
             ("respondent_pages", "htmx", True, None),
             ("respondent_pages_no_js", "no-js", False, None),
             ("respondent_pages_paced", "paced", True, paced),
         ):
-            if mode not in args.modes:
-                continue
-            results[key] = await measure(
-                app_proc.pid,
-                lambda turns, stop, htmx=htmx, interval=interval: (
-                    respondent(
-                        "http://127.0.0.1:8932", tokens, turns, stop, htmx, interval
-                    )
-                    for _ in range(args.concurrency)
-                ),
-                args.seconds,
-            )
+            if mode in args.modes:
+                runs[key] = Run(
+                    app_proc.pid,
+                    lambda turns, stop, htmx=htmx, interval=interval: (
+                        respondent(
+                            "http://127.0.0.1:8932", tokens, turns, stop, htmx, interval
+                        )
+                        for _ in range(args.concurrency)
+                    ),
+                )
+        # Interleaved: the machine's speed drifts (other tenants, clocks), and
+        # a drift then weighs on every run alike instead of on one of them.
+        for _ in range(args.rounds):
+            for run in runs.values():
+                await run.slice(args.seconds / args.rounds)
+        for key, run in runs.items():
+            results[key] = run.summary()
     finally:
-        app_proc.terminate()
-        app_proc.wait()
+        for proc in (base_proc, app_proc):
+            proc.terminate()
+            proc.wait()
     base_rate = results.get("baseline", {}).get("per_second", 0.0)  # type: ignore[attr-defined]
     for key, ratio in (
         ("respondent_pages", "ratio_pages_to_baseline"),
@@ -341,6 +359,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--respondents", type=int, default=3000)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="slices per run; runs are interleaved slice by slice",
+    )
     parser.add_argument(
         "--paced-rate",
         type=float,
