@@ -12,14 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.service import CompiledVersions
 from app.responses import rendering, service
 from app.responses.service import Survey
-from app.responses.store import respondent_connection
+from app.responses.store import RespondentDb, respondent_connection
 from app.web import is_htmx, render
 
 router = APIRouter()
@@ -35,9 +34,7 @@ async def get_versions(request: Request) -> CompiledVersions:
 
 
 VersionsDep = Annotated[CompiledVersions, Depends(get_versions)]
-ConnectionDep = Annotated[
-    AsyncConnection, Depends(respondent_connection, scope="function")
-]
+DbDep = Annotated[RespondentDb, Depends(respondent_connection, scope="function")]
 
 
 def _url(token: str, page_id: str | None = None) -> str:
@@ -56,9 +53,9 @@ def _context(survey: Survey, **extra: object) -> dict[str, object]:
 
 @router.get("/s/{token}", name="survey_start_page")
 async def welcome(
-    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
+    request: Request, token: Token, db: DbDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(connection, token=token, versions=versions)
+    survey = await service.open_survey(db, token=token, versions=versions)
     if survey.is_complete:
         return render(request, "responses/completed.html", _context(survey))
     if survey.response is not None:
@@ -70,15 +67,15 @@ async def welcome(
 
 @router.post("/s/{token}")
 async def start(
-    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
+    request: Request, token: Token, db: DbDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(connection, token=token, versions=versions)
+    survey = await service.open_survey(db, token=token, versions=versions)
     if survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
-    await service.start(connection, survey)
+    await service.start(db, survey)
     if is_htmx(request):
         return await _render_next(
-            request, connection, survey, token, service.resume_page_id(survey)
+            request, db, survey, token, service.resume_page_id(survey)
         )
     return RedirectResponse(
         _url(token, service.resume_page_id(survey)), status_code=303
@@ -90,17 +87,17 @@ async def show_page(
     request: Request,
     token: Token,
     page_id: PageId,
-    connection: ConnectionDep,
+    db: DbDep,
     versions: VersionsDep,
 ) -> Response:
-    survey = await service.open_survey(connection, token=token, versions=versions)
+    survey = await service.open_survey(db, token=token, versions=versions)
     if survey.response is None or survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     if not service.may_show(survey, page_id):
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
-    return await _show_page(request, connection, survey, token, page_id)
+    return await _show_page(request, db, survey, token, page_id)
 
 
 @router.post("/s/{token}/p/{page_id}")
@@ -108,10 +105,10 @@ async def submit_page(
     request: Request,
     token: Token,
     page_id: PageId,
-    connection: ConnectionDep,
+    db: DbDep,
     versions: VersionsDep,
 ) -> Response:
-    survey = await service.open_survey(connection, token=token, versions=versions)
+    survey = await service.open_survey(db, token=token, versions=versions)
     if survey.response is None or survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     if not service.may_show(survey, page_id):
@@ -124,7 +121,7 @@ async def submit_page(
     shown_field = form.get("_shown")
     shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
     outcome = await service.submit_page(
-        connection,
+        db,
         survey,
         page_id=page_id,
         form=data,
@@ -143,15 +140,13 @@ async def submit_page(
         )
         return _render_page(request, survey, token, view, status_code=422)
     if is_htmx(request):
-        return await _render_next(
-            request, connection, survey, token, outcome.next_page_id
-        )
+        return await _render_next(request, db, survey, token, outcome.next_page_id)
     return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
 
 
 async def _render_next(
     request: Request,
-    connection: AsyncConnection,
+    db: RespondentDb,
     survey: Survey,
     token: str,
     page_id: str | None,
@@ -168,19 +163,19 @@ async def _render_next(
         return render(
             request, "responses/thanks.html", _context(survey), headers=headers
         )
-    return await _show_page(request, connection, survey, token, page_id, headers)
+    return await _show_page(request, db, survey, token, page_id, headers)
 
 
 async def _show_page(
     request: Request,
-    connection: AsyncConnection,
+    db: RespondentDb,
     survey: Survey,
     token: str,
     page_id: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A page as shown fresh: the threshold write, then the page with stored answers."""
-    await service.page_shown(connection, survey, page_id)
+    await service.page_shown(db, survey, page_id)
     view = rendering.build_page(
         survey.compiled, page_id, survey.answers, survey.attributes
     )
@@ -228,9 +223,9 @@ def _render_page(
 
 @router.get("/s/{token}/klaar", name="survey_done")
 async def done(
-    request: Request, token: Token, connection: ConnectionDep, versions: VersionsDep
+    request: Request, token: Token, db: DbDep, versions: VersionsDep
 ) -> Response:
-    survey = await service.open_survey(connection, token=token, versions=versions)
+    survey = await service.open_survey(db, token=token, versions=versions)
     if not survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
     return render(request, "responses/thanks.html", _context(survey))

@@ -1,7 +1,7 @@
 """The respondent's way through a questionnaire: start, save pages, resume, finish.
 
 Every page is saved when submitted. Reads and writes go through ``store``
-(Core on one connection, no ORM session): a write names the response revision
+(Core on one db, no ORM session): a write names the response revision
 it was computed from, and a write that lost a race (a double submission, two
 open tabs) reads the response again and is recomputed, so no answer is lost or
 applied twice. Status moves invited → started → response (threshold question
@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
@@ -30,7 +28,12 @@ from app.responses.errors import (
     SurveyNotFound,
     SurveyNotOpen,
 )
-from app.responses.store import InvitationState, ResponseState, WaveWindow
+from app.responses.store import (
+    InvitationState,
+    RespondentDb,
+    ResponseState,
+    WaveWindow,
+)
 from app.samples import tokens
 
 MAX_SECONDS_PER_VISIT = 3600.0
@@ -111,7 +114,7 @@ FOLLOW_UP_MESSAGE = (
 
 
 async def open_survey(
-    connection: AsyncConnection,
+    db: RespondentDb,
     *,
     token: str,
     versions: CompiledVersions,
@@ -124,13 +127,15 @@ async def open_survey(
     if not tokens.looks_like_token(token):
         raise SurveyNotFound()
     token_hash = tokens.hash_token(token)
-    rows = await store.load(connection, token_hash)
+    rows = await store.load(db, token_hash)
     if rows is None:
         raise SurveyNotFound()
     response = rows.response
     version_id = response.version_id if response is not None else rows.wave_version_id
     loaded = (
-        await versions.by_id(connection, version_id) if version_id is not None else None
+        await versions.by_id(db.connection, version_id)
+        if version_id is not None
+        else None
     )
     if loaded is None:
         raise SurveyNotOpen()
@@ -148,11 +153,11 @@ def _check_window(wave: WaveWindow, today: dt.date) -> None:
         raise SurveyClosed()
 
 
-async def _reload_response(connection: AsyncConnection, survey: Survey) -> None:
-    survey.response = await store.load_response(connection, survey.invitation.id)
+async def _reload_response(db: RespondentDb, survey: Survey) -> None:
+    survey.response = await store.load_response(db, survey.invitation.id)
 
 
-async def start(connection: AsyncConnection, survey: Survey) -> ResponseState:
+async def start(db: RespondentDb, survey: Survey) -> ResponseState:
     """Start (or return) the response, pinned to the version shown on the welcome page.
 
     Two clicks on "Start" at once: the unique invitation_id lets one insert
@@ -163,10 +168,10 @@ async def start(connection: AsyncConnection, survey: Survey) -> ResponseState:
     now = utcnow()
     _advance(survey.invitation, "started", now)
     created = await store.insert_response(
-        connection, invitation=survey.invitation, version_id=survey.version.id, now=now
+        db, invitation=survey.invitation, version_id=survey.version.id, now=now
     )
     if created is None:
-        await _reload_response(connection, survey)
+        await _reload_response(db, survey)
         assert survey.response is not None
         return survey.response
     survey.response = ResponseState(
@@ -213,7 +218,7 @@ def _progressed(
 
 
 async def _write(
-    connection: AsyncConnection,
+    db: RespondentDb,
     survey: Survey,
     changes: dict[str, Any],
     *,
@@ -229,7 +234,7 @@ async def _write(
     invitation = replace(survey.invitation)
     moved = _advance(invitation, changes["status"], now)
     saved = await store.write(
-        connection,
+        db,
         response=response,
         changes=changes,
         invitation=invitation if moved else None,
@@ -241,9 +246,9 @@ async def _write(
     return saved
 
 
-async def _reload(connection: AsyncConnection, survey: Survey) -> None:
+async def _reload(db: RespondentDb, survey: Survey) -> None:
     """Read the invitation and response again, after losing a race for them."""
-    rows = await store.load(connection, survey.token_hash)
+    rows = await store.load(db, survey.token_hash)
     if rows is None:  # revoked meanwhile
         raise SurveyNotFound()
     survey.invitation, survey.response = rows.invitation, rows.response
@@ -271,7 +276,7 @@ def may_show(survey: Survey, page_id: str) -> bool:
     return page_id in survey.submitted or page_id == resume_page_id(survey)
 
 
-async def page_shown(connection: AsyncConnection, survey: Survey, page_id: str) -> None:
+async def page_shown(db: RespondentDb, survey: Survey, page_id: str) -> None:
     """A page is being shown. Writes only once per respondent: when the page
     holding the threshold question is reached, the invitation becomes a response.
 
@@ -287,9 +292,9 @@ async def page_shown(connection: AsyncConnection, survey: Survey, page_id: str) 
             return
         now = utcnow()
         changes = _unchanged(response, now)
-        if await _write(connection, survey, changes, status="response", now=now):
+        if await _write(db, survey, changes, status="response", now=now):
             return
-        await _reload(connection, survey)
+        await _reload(db, survey)
     raise ConcurrentChanges()
 
 
@@ -302,7 +307,7 @@ def _unchanged(response: ResponseState, now: dt.datetime) -> dict[str, Any]:
 
 
 async def submit_page(
-    connection: AsyncConnection,
+    db: RespondentDb,
     survey: Survey,
     *,
     page_id: str,
@@ -328,7 +333,7 @@ async def submit_page(
     """
     for _ in range(MAX_ATTEMPTS):
         outcome = await _try_submit(
-            connection,
+            db,
             survey,
             page_id=page_id,
             form=form,
@@ -338,7 +343,7 @@ async def submit_page(
         )
         if outcome is not None:
             return outcome
-        await _reload(connection, survey)
+        await _reload(db, survey)
         if survey.response is None or survey.is_complete:
             return SubmitOutcome(next_page_id=None, completed=survey.is_complete)
         if not may_show(survey, page_id):
@@ -347,7 +352,7 @@ async def submit_page(
 
 
 async def _try_submit(
-    connection: AsyncConnection,
+    db: RespondentDb,
     survey: Survey,
     *,
     page_id: str,
@@ -400,9 +405,7 @@ async def _try_submit(
     if shown_at is not None:
         seconds = max(0.0, min((now - shown_at).total_seconds(), MAX_SECONDS_PER_VISIT))
     visit = store.PageVisitWrite(page_id, shown_at or now, now, seconds)
-    if not await _write(
-        connection, survey, changes, status=status, now=now, visit=visit
-    ):
+    if not await _write(db, survey, changes, status=status, now=now, visit=visit):
         return None
     survey.remember_visible(response.answers, visible)
     if going_back:

@@ -138,7 +138,20 @@ class PageVisitWrite:
 # --- the connection ----------------------------------------------------------
 
 
-async def respondent_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+@dataclass(frozen=True)
+class RespondentDb:
+    """The request's database handle: SQLAlchemy's connection and, on
+    PostgreSQL, the asyncpg connection under it (looked up once per request)."""
+
+    connection: AsyncConnection
+    driver: Any | None
+
+    @property
+    def statements(self) -> _Statements:
+        return _statements(self.connection.dialect.name)
+
+
+async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]:
     """The request's connection for the respondent pages.
 
     PostgreSQL: no transaction spans the request; each write is one atomic,
@@ -151,12 +164,13 @@ async def respondent_connection(request: Request) -> AsyncIterator[AsyncConnecti
     engine: AsyncEngine = request.app.state.engine
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            yield connection
+            raw = await connection.get_raw_connection()
+            yield RespondentDb(connection, raw.driver_connection)
             if connection.in_transaction():
                 await connection.commit()
         else:
             async with connection.begin():
-                yield connection
+                yield RespondentDb(connection, None)
 
 
 # --- reading -----------------------------------------------------------------
@@ -203,10 +217,10 @@ def survey_query() -> Select[Any]:
     )
 
 
-async def load(connection: AsyncConnection, token_hash: str) -> SurveyRows | None:
+async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
     m = await _first(
-        connection,
-        _statements(connection.dialect.name).load,
+        db,
+        db.statements.load,
         {"token_hash": token_hash},
     )
     if m is None:
@@ -384,7 +398,7 @@ def _invitation_params(invitation: InvitationState, now: dt.datetime) -> dict[st
 
 
 async def write(
-    connection: AsyncConnection,
+    db: RespondentDb,
     *,
     response: ResponseState,
     changes: dict[str, Any],
@@ -399,7 +413,7 @@ async def write(
     Returns False, writing nothing, when another request saved first. On
     success ``response`` is brought up to date (values and revision).
     """
-    built = _statements(connection.dialect.name)
+    built = db.statements
     params: dict[str, Any] = {
         "r_id": response.id,
         "r_expected": response.revision,
@@ -416,15 +430,15 @@ async def write(
         )
     if built.combined:
         key = (invitation is not None, visit is not None)
-        if not await _scalar(connection, built.combined[key], params):
+        if not await _scalar(db, built.combined[key], params):
             return False
     else:
-        if await _scalar(connection, built.response, params) is None:
+        if await _scalar(db, built.response, params) is None:
             return False
         if invitation is not None:
-            await _execute(connection, built.invitation, params)
+            await _execute(db, built.invitation, params)
         if visit is not None:
-            await _execute(connection, built.visit, params)
+            await _execute(db, built.visit, params)
     for name in RESPONSE_COLUMNS:
         if hasattr(response, name):
             setattr(response, name, changes[name])
@@ -433,7 +447,7 @@ async def write(
 
 
 async def insert_response(
-    connection: AsyncConnection,
+    db: RespondentDb,
     *,
     invitation: InvitationState,
     version_id: int,
@@ -441,7 +455,7 @@ async def insert_response(
 ) -> int | None:
     """Insert the response of ``invitation`` and write its (started) status;
     None if it already has one (a second click on "Start" at the same time)."""
-    built = _statements(connection.dialect.name)
+    built = db.statements
     params = {
         "n_invitation_id": invitation.id,
         "n_version_id": version_id,
@@ -451,22 +465,18 @@ async def insert_response(
         **_invitation_params(invitation, now),
     }
     if built.start is not None:
-        created: int | None = await _scalar(connection, built.start, params)
+        created: int | None = await _scalar(db, built.start, params)
         return created
-    created = await _scalar(connection, built.insert_response, params)
+    created = await _scalar(db, built.insert_response, params)
     if created is not None:
-        await _execute(connection, built.invitation, params)
+        await _execute(db, built.invitation, params)
     return created
 
 
-async def load_response(
-    connection: AsyncConnection, invitation_id: int
-) -> ResponseState | None:
+async def load_response(db: RespondentDb, invitation_id: int) -> ResponseState | None:
     """The response of an invitation, read again (after losing a race)."""
-    built = _statements(connection.dialect.name)
-    row = await _first(
-        connection, built.load_response, {"invitation_id": invitation_id}
-    )
+    built = db.statements
+    row = await _first(db, built.load_response, {"invitation_id": invitation_id})
     if row is None:
         return None
     return ResponseState(
@@ -524,39 +534,34 @@ class _Statement:
     """On PostgreSQL: the same statement, run on the asyncpg connection."""
 
 
-async def _driver_connection(connection: AsyncConnection) -> Any:
-    return (await connection.get_raw_connection()).driver_connection
-
-
 async def _first(
-    connection: AsyncConnection, statement: _Statement, params: dict[str, Any]
+    db: RespondentDb, statement: _Statement, params: dict[str, Any]
 ) -> Mapping[str, Any] | None:
     """The first row, as a mapping from column name to value, or None."""
     if statement.driver is not None:
-        driver = await _driver_connection(connection)
-        return await driver.fetchrow(  # type: ignore[no-any-return]
+        return await db.driver.fetchrow(  # type: ignore[no-any-return,union-attr]
             statement.driver.sql, *statement.driver.arguments(params)
         )
-    row = (await connection.execute(statement.core, params)).first()
+    row = (await db.connection.execute(statement.core, params)).first()
     return row._mapping if row is not None else None
 
 
 async def _scalar(
-    connection: AsyncConnection, statement: _Statement, params: dict[str, Any]
+    db: RespondentDb, statement: _Statement, params: dict[str, Any]
 ) -> Any:
     if statement.driver is not None:
-        driver = await _driver_connection(connection)
-        return await driver.fetchval(
+        return await db.driver.fetchval(  # type: ignore[union-attr]
             statement.driver.sql, *statement.driver.arguments(params)
         )
-    return (await connection.execute(statement.core, params)).scalar()
+    return (await db.connection.execute(statement.core, params)).scalar()
 
 
 async def _execute(
-    connection: AsyncConnection, statement: _Statement, params: dict[str, Any]
+    db: RespondentDb, statement: _Statement, params: dict[str, Any]
 ) -> None:
     if statement.driver is not None:
-        driver = await _driver_connection(connection)
-        await driver.execute(statement.driver.sql, *statement.driver.arguments(params))
+        await db.driver.execute(  # type: ignore[union-attr]
+            statement.driver.sql, *statement.driver.arguments(params)
+        )
         return
-    await connection.execute(statement.core, params)
+    await db.connection.execute(statement.core, params)
