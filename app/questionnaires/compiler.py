@@ -8,7 +8,7 @@ walks small immutable structures, which keeps respondent requests cheap.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -178,14 +178,15 @@ class CompiledQuestion:
     """Codes that are not values: every option of a scale/number, ``missing:`` ones elsewhere."""
     missing_codes: frozenset[int]
     other_code: int | None
+    id: str = field(init=False)
+    type: str = field(init=False)
+    condition_holds: Callable[[ex.Env], bool] = field(init=False, repr=False)
+    """``relevant`` as one closure (routing's walks test it for every question)."""
 
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def type(self) -> str:
-        return self.model.type
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.model.id)
+        object.__setattr__(self, "type", self.model.type)
+        object.__setattr__(self, "condition_holds", ex.holds_all(self.relevant))
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,10 +197,15 @@ class CompiledPage:
     block_relevant: ex.Expr | None
     relevant: ex.Expr | None
     questions: tuple[CompiledQuestion, ...]
+    id: str = field(init=False)
+    guard_holds: Callable[[ex.Env], bool] = field(init=False, repr=False)
+    """The block's and the page's condition as one closure."""
 
-    @property
-    def id(self) -> str:
-        return self.model.id
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.model.id)
+        object.__setattr__(
+            self, "guard_holds", ex.holds_all(self.block_relevant, self.relevant)
+        )
 
 
 @dataclass(frozen=True, eq=False)

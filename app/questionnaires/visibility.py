@@ -65,7 +65,7 @@ def holds(expr: ex.Expr | None, env: ex.Env) -> bool:
 
 def page_guard(page: CompiledPage, env: ex.Env) -> bool:
     """The block's and the page's own condition (not yet: has it a visible question)."""
-    return holds(page.block_relevant, env) and holds(page.relevant, env)
+    return page.guard_holds(env)
 
 
 def question_shown(question: CompiledQuestion, env: ex.Env) -> bool:
@@ -75,7 +75,7 @@ def question_shown(question: CompiledQuestion, env: ex.Env) -> bool:
     chosen earlier) could never be answered and would block the respondent, so
     such a question counts as hidden.
     """
-    if not holds(question.relevant, env):
+    if not question.condition_holds(env):
         return False
     choice = question.type in ("single", "multiple", "grid")
     if (

@@ -14,7 +14,7 @@ and an answer with a special option code (such as "weet niet" on a number or a
 ``missing:`` option) is not a number for ``<``, ``>``, ``+``, ``-`` or ``sum``.
 """
 
-from app.questionnaires.expressions.compiled import compile_expr, evaluate
+from app.questionnaires.expressions.compiled import compile_expr, evaluate, holds_all
 from app.questionnaires.expressions.evaluation import (
     Env,
     OptionAnswer,
@@ -82,6 +82,7 @@ __all__ = [
     "compile_expr",
     "depth",
     "evaluate",
+    "holds_all",
     "interpret",
     "parse",
     "rebuild",

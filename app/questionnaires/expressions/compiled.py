@@ -159,3 +159,31 @@ def compiled(expr: Expr) -> Compiled:
 def evaluate(expr: Expr, env: Env) -> Value:
     """The value of ``expr`` for one respondent (same result as ``interpret``)."""
     return compiled(expr)(env)
+
+
+def _always(env: Env) -> bool:
+    return True
+
+
+def holds_all(*exprs: Expr | None) -> Callable[[Env], bool]:
+    """One closure testing that every given condition holds (``None`` holds).
+
+    Built once per page or question when a version is compiled, so that
+    routing's walks call it directly instead of looking up each condition's
+    closure on every evaluation.
+    """
+    parts = tuple(compile_expr(e) for e in exprs if e is not None)
+    if not parts:
+        return _always
+    if len(parts) == 1:
+        (only,) = parts
+
+        def one_holds(env: Env) -> bool:
+            return truthy(only(env))
+
+        return one_holds
+
+    def all_hold(env: Env) -> bool:
+        return all(truthy(part(env)) for part in parts)
+
+    return all_hold
