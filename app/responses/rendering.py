@@ -18,7 +18,7 @@ from app.questionnaires.definition import other_key
 FormData = Mapping[str, Sequence[str]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OptionView:
     code: int
     label: str
@@ -28,7 +28,7 @@ class OptionView:
     other: bool
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RowView:
     id: str
     field: str
@@ -37,7 +37,7 @@ class RowView:
     error: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class QuestionView:
     id: str
     type: str
@@ -62,7 +62,7 @@ class QuestionView:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PageView:
     id: str
     title: str | None
