@@ -19,7 +19,7 @@ from app.questionnaires.service import CompiledVersions
 from app.responses import rendering, service
 from app.responses.service import Survey
 from app.responses.store import RespondentDb, respondent_connection
-from app.web import is_htmx, render
+from app.web import form_lists, is_htmx, render
 
 router = APIRouter()
 
@@ -115,10 +115,9 @@ async def submit_page(
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
-    form = await request.form()
-    data = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
-    going_back = form.get("nav") == "back"
-    shown_field = form.get("_shown")
+    data = await form_lists(request)
+    going_back = _value(data, "nav") == "back"
+    shown_field = _value(data, "_shown")
     shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
     outcome = await service.submit_page(
         db,
@@ -127,7 +126,7 @@ async def submit_page(
         form=data,
         going_back=going_back,
         shown=shown,
-        shown_at=_shown_at(form.get("_t")),
+        shown_at=_shown_at(_value(data, "_t")),
     )
     if outcome.errors:
         view = rendering.build_page(
@@ -180,6 +179,12 @@ async def _show_page(
         survey.compiled, page_id, survey.answers, survey.attributes
     )
     return _render_page(request, survey, token, view, headers=headers)
+
+
+def _value(data: dict[str, list[str]], key: str) -> str | None:
+    """The field's last value, as Starlette's FormData.get gives it."""
+    values = data.get(key)
+    return values[-1] if values else None
 
 
 def _shown_at(stamp: object) -> dt.datetime | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -151,17 +152,17 @@ class RespondentDb:
         return _statements(self.connection.dialect.name)
 
 
-async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]:
-    """The request's connection for the respondent pages.
+@asynccontextmanager
+async def respondent_db(engine: AsyncEngine) -> AsyncIterator[RespondentDb]:
+    """A connection for the respondent path, outside a request too (tests, CLI).
 
-    PostgreSQL: no transaction spans the request; each write is one atomic,
+    PostgreSQL: no transaction spans the work; each write is one atomic,
     revision-guarded statement, run on the driver in its autocommit mode. (If
     SQLAlchemy begins a transaction on the connection, as loading a version
-    the process has not met does, it is committed at the end of the request.)
-    SQLite: one ``BEGIN IMMEDIATE`` transaction for the request (SQLite
-    serialises writers anyway), committed before the response is sent.
+    the process has not met does, it is committed at the end.) SQLite: one
+    ``BEGIN IMMEDIATE`` transaction (SQLite serialises writers anyway),
+    committed at the end, rolled back on an error.
     """
-    engine: AsyncEngine = request.app.state.engine
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             raw = await connection.get_raw_connection()
@@ -171,6 +172,13 @@ async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]
         else:
             async with connection.begin():
                 yield RespondentDb(connection, None)
+
+
+async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]:
+    """The request's connection for the respondent pages (``respondent_db``),
+    finished before the response is sent."""
+    async with respondent_db(request.app.state.engine) as db:
+        yield db
 
 
 # --- reading -----------------------------------------------------------------

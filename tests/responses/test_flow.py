@@ -311,6 +311,33 @@ class TestIdempotence:
         assert late_post.status_code == 303
 
 
+class TestFormBodies:
+    async def test_a_multipart_submission_is_read_like_a_urlencoded_one(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        posted = await client.post(
+            first, files={"q_contact": (None, "1"), "_shown": (None, "q_contact")}
+        )
+        assert posted.status_code == 303
+        stored = await response_of(session, invitation)
+        assert stored.answers == {"q_contact": 1}
+
+    async def test_too_many_fields_are_refused_and_nothing_is_saved(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        flood = [("q_contact", "1")] + [(f"x{i}", "y") for i in range(1001)]
+        posted = await client.post(first, data=dict(flood))
+        assert posted.status_code == 422
+        assert "te veel velden" in posted.text
+        assert "Traceback" not in posted.text
+        stored = await response_of(session, invitation)
+        assert stored.answers == {} and stored.revision == 0
+
+
 class TestVersionPinning:
     async def test_started_respondents_stay_on_their_version(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
