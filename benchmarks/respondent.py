@@ -6,8 +6,12 @@ renders one template. A page turn is measured twice: as a browser with
 JavaScript does it (htmx: one POST answered with the next page) and as one
 without (POST → 303 → GET). Prints pages per second, the ratio to the baseline,
 and p50/p95 latency at saturation (every respondent turns the next page the
-moment the last one arrives), and p50/p95 at a paced load (the same number of
-respondents, each turning a page every concurrency/paced-rate seconds). Each
+moment the last one arrives), and p50/p95 at paced loads (the same number of
+respondents, each turning a page every concurrency/rate seconds, for each rate
+of ``--paced-rates``). At saturation latency is only queueing: by Little's law
+the mean is concurrency / rate, for the baseline too; the paced runs show what a
+respondent waits below capacity. (A paced run's pages/s falls a little short of
+the rate offered: respondents arrive spread over the first interval.) Each
 run also reports the CPU milliseconds per request spent by the server, by
 PostgreSQL and by this load generator: on a loopback run all three share the
 machine's cores.
@@ -316,12 +320,14 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                     for _ in range(args.concurrency)
                 ),
             )
-        paced = args.concurrency / args.paced_rate
-        for key, mode, htmx, interval in (
+        loads: list[tuple[str, str, bool, float | None]] = [
             ("respondent_pages", "htmx", True, None),
             ("respondent_pages_no_js", "no-js", False, None),
-            ("respondent_pages_paced", "paced", True, paced),
-        ):
+        ]
+        for rate in args.paced_rates:
+            interval = args.concurrency / rate
+            loads.append((f"respondent_pages_paced_{rate:g}", "paced", True, interval))
+        for key, mode, htmx, interval in loads:
             if mode in args.modes:
                 runs[key] = Run(
                     app_proc.pid,
@@ -366,10 +372,11 @@ def main() -> None:
         help="slices per run; runs are interleaved slice by slice",
     )
     parser.add_argument(
-        "--paced-rate",
-        type=float,
-        default=100.0,
-        help="pages/s offered by the paced run (the same respondents, reading)",
+        "--paced-rates",
+        type=lambda text: [float(rate) for rate in text.split(",")],
+        default=[100.0, 400.0],
+        help="pages/s offered by the paced runs, comma-separated (the same "
+        "respondents, reading between pages; default: 100,400)",
     )
     parser.add_argument(
         "--modes",
