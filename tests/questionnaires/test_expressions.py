@@ -420,6 +420,14 @@ class TestCompiled:
         got = ex.compile_expr(expr)(env)
         assert got == expected and type(got) is type(expected)
 
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(st.lists(st.one_of(st.none(), pool_expressions), max_size=3), environments)
+    def test_holds_all_is_every_condition_holding(
+        self, exprs: list[ex.Expr | None], env: DictEnv
+    ) -> None:
+        expected = all(ex.truthy(ex.interpret(e, env)) for e in exprs if e is not None)
+        assert ex.holds_all(*exprs)(env) is expected
+
     def test_evaluate_compiles_each_condition_once(self) -> None:
         from app.questionnaires.expressions import compiled
 

@@ -800,7 +800,9 @@ def test_one_walk_routing_equals_the_reference(key: tuple[str, str]) -> None:
         for attrs in (random_attributes(key[0], rng) for _ in range(60))
     ]
     checked = 0
-    for (route, attributes), (other, _) in zip(routes, routes[1:] + routes[:1]):
+    for (route, attributes), (other, _) in zip(
+        routes, routes[1:] + routes[:1], strict=True
+    ):
         for page in cq.pages:
             page_answers = {
                 k: v for k, v in other.answers.items() if k in page_keys(page)

@@ -182,6 +182,13 @@ def holds_all(*exprs: Expr | None) -> Callable[[Env], bool]:
             return truthy(only(env))
 
         return one_holds
+    if len(parts) == 2:
+        first, second = parts
+
+        def both_hold(env: Env) -> bool:
+            return truthy(first(env)) and truthy(second(env))
+
+        return both_hold
 
     def all_hold(env: Env) -> bool:
         return all(truthy(part(env)) for part in parts)
