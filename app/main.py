@@ -20,6 +20,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.questionnaires.service import CompiledVersions
+from app.responses.rendering import QuestionHtml
 from app.web import STATIC_DIR, SecurityHeadersMiddleware, create_templates
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = create_templates(
         auto_reload=settings.environment == "development"
+    )
+    app.state.templates.env.globals["question_html"] = QuestionHtml(
+        app.state.templates.env
     )
     app.state.versions = CompiledVersions()
     install_error_handlers(app)

@@ -8,8 +8,13 @@ and stay plain text: Jinja escapes them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
 
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
@@ -243,3 +248,53 @@ def _rows(
             )
         )
     return rows
+
+
+# --- question HTML, rendered once per distinct view ---------------------------
+
+
+def _key(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(_key(item) for item in value)
+    if isinstance(value, (OptionView, RowView)):
+        return tuple(getattr(value, f) for f in _FIELDS[type(value)])
+    return value
+
+
+_FIELDS = {
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (OptionView, RowView, QuestionView)
+}
+
+
+class QuestionHtml:
+    """The ``question`` macro of ``responses/_questions.html``, remembered per view.
+
+    A question's HTML is a function of its view alone (the macro sees nothing
+    else), and most pages are shown unanswered, so respondents on the same
+    version mostly get HTML rendered before: escaping every label and id of a
+    grid again was about half of a page turn's rendering. Bounded LRU; each
+    process keeps its own.
+    """
+
+    def __init__(self, env: Environment, max_entries: int = 2048) -> None:
+        self._env = env
+        self._macro: Any = None
+        self._cache: OrderedDict[object, Markup] = OrderedDict()
+        self._max_entries = max_entries
+
+    def __call__(self, view: QuestionView) -> Markup:
+        key = tuple(_key(getattr(view, f)) for f in _FIELDS[QuestionView])
+        html = self._cache.get(key)
+        if html is not None:
+            self._cache.move_to_end(key)
+            return html
+        if self._macro is None or self._env.auto_reload:
+            module = self._env.get_template("responses/_questions.html").module
+            self._macro = module.question  # type: ignore[attr-defined]
+        html = self._macro(view)
+        assert isinstance(html, Markup)  # autoescaped: safe to insert as is
+        self._cache[key] = html
+        if len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)
+        return html

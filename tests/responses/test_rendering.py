@@ -1,0 +1,66 @@
+"""Question HTML remembered per view equals the template macro's output."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from app.responses import rendering
+from app.responses.rendering import QuestionHtml
+from app.web import create_templates
+from tests.questionnaires.respondents import FILES, load, random_walk
+from tests.questionnaires.test_monitor_questionnaires import random_attributes
+
+
+def macro_html(env: object, view: rendering.QuestionView) -> str:
+    module = env.get_template("responses/_questions.html").module  # type: ignore[attr-defined]
+    return str(module.question(view))
+
+
+def test_remembered_html_equals_the_macro_for_every_page_of_every_file() -> None:
+    """Pages of random respondents, fresh, answered and shown back with errors."""
+    env = create_templates(auto_reload=False).env
+    remembered = QuestionHtml(env)
+    rng = random.Random(7)
+    compared = 0
+    for key in sorted(FILES):
+        cq = load(*key)
+        for _ in range(5):
+            attributes = random_attributes(key[0], rng)
+            walk = random_walk(cq, attributes, rng)
+            for page_id in walk.pages:
+                wrong = {
+                    q.id: "Kies een antwoord." for q in cq.page_by_id[page_id].questions
+                }
+                for answers, errors in (
+                    ({}, None),
+                    (walk.answers, None),
+                    (walk.answers, wrong),
+                ):
+                    page = rendering.build_page(
+                        cq, page_id, answers, attributes, errors=errors
+                    )
+                    for view in page.questions:
+                        assert str(remembered(view)) == macro_html(env, view)
+                        compared += 1
+    assert compared > 1000
+
+
+def test_a_view_that_differs_anywhere_gets_its_own_html() -> None:
+    env = create_templates(auto_reload=False).env
+    remembered = QuestionHtml(env)
+    cq = load("officials", "2024")
+    attributes = random_attributes("officials", random.Random(1))
+    view = next(
+        v
+        for page in cq.pages
+        for v in rendering.build_page(cq, page.id, {}, attributes).questions
+        if v.type == "grid"
+    )
+    first = remembered(view)
+    assert remembered(view) is first  # remembered
+    row = replace(view.rows[0], value=str(view.options[0].code))
+    answered = replace(view, rows=[row, *view.rows[1:]])
+    html = remembered(answered)
+    assert html != first and " checked" in html
+    assert str(html) == macro_html(env, answered)
