@@ -130,6 +130,8 @@ class Invitation(TimestampMixin, Base):
     response_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     last_activity_at: Mapped[dt.datetime | None]
+    """When the status last moved (start, response, complete); the last page
+    save is ``responses.updated_at``, kept off this row on every page turn."""
     # mail facts, kept current by the mailings domain
     first_mailed_at: Mapped[dt.datetime | None]
     last_mailed_at: Mapped[dt.datetime | None]
