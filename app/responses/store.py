@@ -502,37 +502,43 @@ async def load_response(db: RespondentDb, invitation_id: int) -> ResponseState |
 # --- running statements ------------------------------------------------------
 
 
+_PARAM, _JSON_PARAM, _CONSTANT = 0, 1, 2
+
+
 @dataclass(frozen=True)
 class DriverStatement:
     """A Core statement compiled once for asyncpg: its SQL, and how to turn
     named parameters into the driver's positional arguments."""
 
     sql: str
-    names: tuple[str, ...]
-    constants: dict[str, Any]
-    """Values of the statement's own literals (anonymous bound parameters)."""
-    json_names: frozenset[str]
+    plan: tuple[tuple[str, int, Any], ...]
+    """Per positional argument: (parameter name, how to fill it, constant)."""
 
     @classmethod
     def compile(cls, statement: Executable, dialect: Dialect) -> DriverStatement:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         binds = compiled.binds
-        names = tuple(compiled.positiontup or ())
-        return cls(
-            sql=str(compiled),
-            names=names,
-            constants={n: binds[n].value for n in names if not binds[n].required},
-            json_names=frozenset(
-                n for n in names if isinstance(binds[n].type, sqltypes.JSON)
-            ),
-        )
+        plan = []
+        for name in compiled.positiontup or ():
+            bind = binds[name]
+            if not bind.required:  # the statement's own literal
+                plan.append((name, _CONSTANT, bind.value))
+            elif isinstance(bind.type, sqltypes.JSON):
+                plan.append((name, _JSON_PARAM, None))
+            else:
+                plan.append((name, _PARAM, None))
+        return cls(sql=str(compiled), plan=tuple(plan))
 
     def arguments(self, params: dict[str, Any]) -> list[Any]:
-        values = {**self.constants, **params}
-        return [
-            json.dumps(values[n]) if n in self.json_names else values[n]
-            for n in self.names
-        ]
+        values = []
+        for name, kind, constant in self.plan:
+            if kind == _PARAM:
+                values.append(params[name])
+            elif kind == _JSON_PARAM:
+                values.append(json.dumps(params[name]))
+            else:
+                values.append(constant)
+        return values
 
 
 @dataclass(frozen=True)
