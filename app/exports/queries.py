@@ -18,21 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
-from app.samples.models import Invitation
+from app.samples.models import ATTRIBUTE_COLUMNS, Invitation
 
-ATTRIBUTE_COLUMNS = (
-    "tier",
-    "function",
-    "function_type",
-    "organisation",
-    "organisation_code",
-    "email_kind",
-    "gender",
-    "panel",
-    "stratum",
-)
-"""Read for routing (conditions may use any of them); the layout decides what is
-exported, and organisation names never are."""
+# Every ATTRIBUTE_COLUMNS is read, for routing (conditions may use any of them);
+# the layout decides what is exported, and organisation names never are.
 
 
 @dataclass(frozen=True)

@@ -55,21 +55,12 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.expression import Executable
 
 from app.responses.models import PageVisit, Response
-from app.samples.models import Invitation, Wave, WaveQuestionnaire
-
-ATTRIBUTE_COLUMNS = (
-    "tier",
-    "function",
-    "function_type",
-    "organisation",
-    "organisation_code",
-    "email_kind",
-    "gender",
-    "panel",
-    "stratum",
+from app.samples.models import (
+    ATTRIBUTE_COLUMNS,
+    Invitation,
+    Wave,
+    WaveQuestionnaire,
 )
-"""Sample attributes routing and piping may use (never contact data); the same
-list as ``Invitation.attribute_values``."""
 
 INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
 RESPONSE_COLUMNS = (
@@ -250,16 +241,7 @@ async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
     )
     response = None
     if m["response_id"] is not None:
-        response = ResponseState(
-            m["response_id"],
-            m["response_version_id"],
-            m["response_status"],
-            dict(m["answers"] or {}),
-            list(m["submitted_pages"] or []),
-            m["response_response_at"],
-            m["response_completed_at"],
-            m["revision"],
-        )
+        response = _response_state(m, _JOINED_RESPONSE)
     wave = WaveWindow(m["opens_on"], m["closes_on"], m["timezone"])
     return SurveyRows(invitation, wave, response, m["wave_version_id"])
 
@@ -487,15 +469,45 @@ async def load_response(db: RespondentDb, invitation_id: int) -> ResponseState |
     row = await _first(db, built.load_response, {"invitation_id": invitation_id})
     if row is None:
         return None
+    return _response_state(row, _RESPONSE)
+
+
+_RESPONSE = (
+    "id",
+    "version_id",
+    "status",
+    "answers",
+    "submitted_pages",
+    "response_at",
+    "completed_at",
+    "revision",
+)
+_JOINED_RESPONSE = (
+    "response_id",
+    "response_version_id",
+    "response_status",
+    "answers",
+    "submitted_pages",
+    "response_response_at",
+    "response_completed_at",
+    "revision",
+)
+"""The same columns as labelled in ``survey_query`` (joined to the invitation's)."""
+
+
+def _response_state(row: Mapping[str, Any], names: tuple[str, ...]) -> ResponseState:
+    rid, version, status, answers, pages, response_at, completed_at, revision = (
+        row[name] for name in names
+    )
     return ResponseState(
-        row["id"],
-        row["version_id"],
-        row["status"],
-        dict(row["answers"] or {}),
-        list(row["submitted_pages"] or []),
-        row["response_at"],
-        row["completed_at"],
-        row["revision"],
+        rid,
+        version,
+        status,
+        dict(answers or {}),
+        list(pages or []),
+        response_at,
+        completed_at,
+        revision,
     )
 
 

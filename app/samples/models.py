@@ -80,6 +80,21 @@ class Contact(TimestampMixin, Base):
     """The address file this contact came from (None for contacts made otherwise)."""
 
 
+ATTRIBUTE_COLUMNS = (
+    "tier",
+    "function",
+    "function_type",
+    "organisation",
+    "organisation_code",
+    "email_kind",
+    "gender",
+    "panel",
+    "stratum",
+)
+"""Sample attributes an invitation keeps in columns of its own (others go in
+``attributes``); routing and piping may use all of them, never contact data."""
+
+
 class Invitation(TimestampMixin, Base):
     """One sampled person (or panel link, or organisation) for one questionnaire.
 
@@ -151,17 +166,7 @@ class Invitation(TimestampMixin, Base):
     def attribute_values(self) -> dict[str, Any]:
         """The attributes routing and piping may use (never contact data)."""
         values: dict[str, Any] = dict(self.attributes or {})
-        for name in (
-            "tier",
-            "function",
-            "function_type",
-            "organisation",
-            "organisation_code",
-            "email_kind",
-            "gender",
-            "panel",
-            "stratum",
-        ):
+        for name in ATTRIBUTE_COLUMNS:
             value = getattr(self, name)
             if value is not None:
                 values[name] = value

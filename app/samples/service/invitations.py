@@ -23,22 +23,12 @@ from app.errors import InvalidInput, NotFound
 from app.samples import catalogue, tokens
 from app.samples.errors import LinkKeyUnavailable
 from app.samples.fields import CONTACT_ONLY_ATTRIBUTES
-from app.samples.models import Contact, Invitation, Sample, Wave
+from app.samples.models import ATTRIBUTE_COLUMNS, Contact, Invitation, Sample, Wave
 from app.samples.sampling import assign_values, rng_for
 
 INVITATIONS = cast(Table, Invitation.__table__)
 
-INVITATION_COLUMNS = (
-    "tier",
-    "function",
-    "function_type",
-    "organisation",
-    "organisation_code",
-    "email_kind",
-    "gender",
-    "panel",
-    "stratum",
-)
+INVITATION_COLUMNS = ATTRIBUTE_COLUMNS
 
 
 def invitation_attributes(
