@@ -1,7 +1,7 @@
 """The respondent's way through a questionnaire: start, save pages, resume, finish.
 
 Every page is saved when submitted. Reads and writes go through ``store``
-(Core on one db, no ORM session): a write names the response revision
+(Core on one connection, no ORM session): a write names the response revision
 it was computed from, and a write that lost a race (a double submission, two
 open tabs) reads the response again and is recomputed, so no answer is lost or
 applied twice. Status moves invited → started → response (threshold question
@@ -153,10 +153,6 @@ def _check_window(wave: WaveWindow, today: dt.date) -> None:
         raise SurveyClosed()
 
 
-async def _reload_response(db: RespondentDb, survey: Survey) -> None:
-    survey.response = await store.load_response(db, survey.invitation.id)
-
-
 async def start(db: RespondentDb, survey: Survey) -> ResponseState:
     """Start (or return) the response, pinned to the version shown on the welcome page.
 
@@ -171,7 +167,7 @@ async def start(db: RespondentDb, survey: Survey) -> ResponseState:
         db, invitation=survey.invitation, version_id=survey.version.id, now=now
     )
     if created is None:
-        await _reload_response(db, survey)
+        await _reload(db, survey)
         assert survey.response is not None
         return survey.response
     survey.response = ResponseState(

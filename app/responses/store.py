@@ -241,7 +241,16 @@ async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
     )
     response = None
     if m["response_id"] is not None:
-        response = _response_state(m, _JOINED_RESPONSE)
+        response = ResponseState(
+            m["response_id"],
+            m["response_version_id"],
+            m["response_status"],
+            dict(m["answers"] or {}),
+            list(m["submitted_pages"] or []),
+            m["response_response_at"],
+            m["response_completed_at"],
+            m["revision"],
+        )
     wave = WaveWindow(m["opens_on"], m["closes_on"], m["timezone"])
     return SurveyRows(invitation, wave, response, m["wave_version_id"])
 
@@ -256,7 +265,6 @@ def _param(name: str, column: Any) -> Any:
 @dataclass(frozen=True)
 class _Statements:
     load: _Statement
-    load_response: _Statement
     response: _Statement
     invitation: _Statement
     visit: _Statement
@@ -331,10 +339,6 @@ def _statements(dialect: str) -> _Statements:
         .on_conflict_do_nothing(index_elements=[r.c.invitation_id])
         .returning(r.c.id)
     )
-    r_columns = [r.c[name] for name in ("id", "version_id", *RESPONSE_COLUMNS)]
-    load_response = select(*r_columns, r.c.revision).where(
-        r.c.invitation_id == _param("invitation_id", r.c.invitation_id)
-    )
     combined: dict[tuple[bool, bool], Executable] = {}
     start = None
     if dialect == "postgresql":
@@ -368,7 +372,6 @@ def _statements(dialect: str) -> _Statements:
     pg_dialect = postgresql_asyncpg.dialect()
     return _Statements(
         load=prepared(survey_query()),
-        load_response=prepared(load_response),
         response=prepared(response),
         invitation=prepared(invitation),
         visit=prepared(visit),
@@ -429,9 +432,8 @@ async def write(
             await _execute(db, built.invitation, params)
         if visit is not None:
             await _execute(db, built.visit, params)
-    for name in RESPONSE_COLUMNS:
-        if hasattr(response, name):
-            setattr(response, name, changes[name])
+    for name in ("answers", "submitted_pages", "status", "response_at", "completed_at"):
+        setattr(response, name, changes[name])  # what ResponseState keeps of them
     response.revision += 1
     return True
 
@@ -461,54 +463,6 @@ async def insert_response(
     if created is not None:
         await _execute(db, built.invitation, params)
     return created
-
-
-async def load_response(db: RespondentDb, invitation_id: int) -> ResponseState | None:
-    """The response of an invitation, read again (after losing a race)."""
-    built = db.statements
-    row = await _first(db, built.load_response, {"invitation_id": invitation_id})
-    if row is None:
-        return None
-    return _response_state(row, _RESPONSE)
-
-
-_RESPONSE = (
-    "id",
-    "version_id",
-    "status",
-    "answers",
-    "submitted_pages",
-    "response_at",
-    "completed_at",
-    "revision",
-)
-_JOINED_RESPONSE = (
-    "response_id",
-    "response_version_id",
-    "response_status",
-    "answers",
-    "submitted_pages",
-    "response_response_at",
-    "response_completed_at",
-    "revision",
-)
-"""The same columns as labelled in ``survey_query`` (joined to the invitation's)."""
-
-
-def _response_state(row: Mapping[str, Any], names: tuple[str, ...]) -> ResponseState:
-    rid, version, status, answers, pages, response_at, completed_at, revision = (
-        row[name] for name in names
-    )
-    return ResponseState(
-        rid,
-        version,
-        status,
-        dict(answers or {}),
-        list(pages or []),
-        response_at,
-        completed_at,
-        revision,
-    )
 
 
 # --- running statements ------------------------------------------------------
