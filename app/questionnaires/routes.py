@@ -6,10 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
-from app.questionnaires import outline, service, testruns
+from app.questionnaires import (
+    diff_document,
+    document_render,
+    outline,
+    service,
+    testruns,
+)
 from app.questionnaires.diff import diff_versions
 from app.questionnaires.errors import DefinitionErrors
 from app.staff import service as staff_service
@@ -103,6 +110,46 @@ async def show_diff(
     )
 
 
+DocumentFormat = Annotated[str, Query(pattern=r"^(html|pdf|docx)$")]
+_MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _document_response(content: bytes | str, *, fmt: str, filename: str) -> Response:
+    disposition = "inline" if fmt != "docx" else "attachment"
+    return Response(
+        content,
+        media_type=_MEDIA[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}.{fmt}"'},
+    )
+
+
+@router.get("/questionnaires/diff/document", name="questionnaire_diff_document")
+async def diff_document_download(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: QuestionnaireReaderDep,
+    old: Ref,
+    new: Ref,
+    format: DocumentFormat = "pdf",
+) -> Response:
+    """The difference between two versions as a document to sign off (PDF or HTML)."""
+    a = await outline.definition_for(session, settings=settings, ref=old)
+    b = await outline.definition_for(session, settings=settings, ref=new)
+    html = document_render.diff_to_html(
+        request.app.state.templates.env, diff_document.build(a, b)
+    )
+    name = f"wijzigingen-{old.replace('/', '-')}-{new.replace('/', '-')}"
+    if format == "pdf":
+        pdf = await run_in_threadpool(document_render.to_pdf, html)
+        return _document_response(pdf, fmt="pdf", filename=name)
+    return _document_response(html, fmt="html", filename=name)
+
+
 @router.get("/questionnaires/{questionnaire}/{version}", name="questionnaire_version")
 async def show_version(
     request: Request,
@@ -153,3 +200,30 @@ async def start_test_run(
         session, settings, version=published, attributes=attributes
     )
     return RedirectResponse(f"/s/{token}", status_code=303)
+
+
+@router.get(
+    "/questionnaires/{questionnaire}/{version}/document",
+    name="questionnaire_document",
+)
+async def document_download(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: QuestionnaireReaderDep,
+    questionnaire: str,
+    version: str,
+    format: DocumentFormat = "pdf",
+) -> Response:
+    """Every question with codes and routing in words: for sign-off and appendices."""
+    ref = f"{questionnaire}/{version}"
+    doc = await outline.document_for(session, settings=settings, ref=ref)
+    name = f"vragenlijst-{questionnaire}-{version}"
+    if format == "docx":
+        docx = await run_in_threadpool(document_render.to_docx, doc)
+        return _document_response(docx, fmt="docx", filename=name)
+    html = document_render.to_html(request.app.state.templates.env, doc)
+    if format == "pdf":
+        pdf = await run_in_threadpool(document_render.to_pdf, html)
+        return _document_response(pdf, fmt="pdf", filename=name)
+    return _document_response(html, fmt="html", filename=name)
