@@ -164,6 +164,16 @@ async def show_version(
     published = await service.get_version(
         session, questionnaire=questionnaire, version=version
     )
+    file_status = next(
+        (
+            f
+            for f in await service.file_statuses(
+                session, root=settings.questionnaires_dir
+            )
+            if (f.questionnaire, f.version) == (questionnaire, version)
+        ),
+        None,
+    )
     return render(
         request,
         "questionnaires/version.html",
@@ -173,6 +183,7 @@ async def show_version(
             "compiled": compiled,
             "definition": compiled.definition,
             "published": published,
+            "file_status": file_status,
             "outline": outline.build(compiled),
         },
     )
@@ -187,15 +198,40 @@ async def start_test_run(
     questionnaire: str,
     version: str,
 ) -> Response:
-    published = await service.require_version(
-        session, questionnaire=questionnaire, version=version
-    )
     form = await request.form()
     attributes = {
         key[5:]: value
         for key, value in form.items()
         if key.startswith("attr_") and isinstance(value, str) and value.strip()
     }
+    if form.get("draft") == "1":
+        path = service.draft_file(
+            settings.questionnaires_dir, questionnaire=questionnaire, version=version
+        )
+        try:
+            draft, token = await testruns.start_draft(
+                session,
+                settings,
+                data=path.read_bytes(),
+                filename=f"{questionnaire}/{path.name}",
+                attributes=attributes,
+                started_by_id=staff.id,
+            )
+        except DefinitionErrors as exc:
+            raise InvalidInput(
+                "Het bestand bevat fouten:\n" + "\n".join(str(p) for p in exc.problems)
+            ) from exc
+        await staff_service.record_audit(
+            session,
+            actor=staff,
+            action="questionnaire.test_draft",
+            target=f"{questionnaire}/{version}",
+            details={"hash": draft.content_hash},
+        )
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    published = await service.require_version(
+        session, questionnaire=questionnaire, version=version
+    )
     token = await testruns.start(
         session, settings, version=published, attributes=attributes
     )

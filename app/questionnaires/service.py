@@ -148,9 +148,12 @@ async def get_version_by_id(
 
 
 async def list_versions(session: AsyncSession) -> list[QuestionnaireVersion]:
+    """Published versions (drafts stored for test runs are not versions)."""
     return list(
         await session.scalars(
-            select(QuestionnaireVersion).order_by(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.is_draft.is_(False))
+            .order_by(
                 QuestionnaireVersion.questionnaire, QuestionnaireVersion.published_at
             )
         )
@@ -162,7 +165,10 @@ async def newest_version(
 ) -> QuestionnaireVersion | None:
     return await session.scalar(
         select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.questionnaire == questionnaire)
+        .where(
+            QuestionnaireVersion.questionnaire == questionnaire,
+            QuestionnaireVersion.is_draft.is_(False),
+        )
         .order_by(
             QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc()
         )
@@ -233,8 +239,59 @@ async def publish_compiled(
     return version, True
 
 
+DRAFT_MARK = "~"
+
+
+async def store_draft(
+    session: AsyncSession,
+    *,
+    compiled: CompiledQuestionnaire,
+    text: str,
+    stored_by_id: int | None = None,
+) -> QuestionnaireVersion:
+    """Store a checked, unpublished file so that staff can test-run it.
+
+    Respondent pages serve versions from the database, so a test run of a draft
+    needs a row too; it is marked ``is_draft`` and named after its content
+    (``2025~3f2a9c1e``), so the same draft text is stored once, every edit gets
+    its own row, and publishing stays the only way to field a version.
+    """
+    definition = compiled.definition
+    name = f"{definition.version}{DRAFT_MARK}{compiled.content_hash[:8]}"
+    existing = await get_version(
+        session, questionnaire=definition.questionnaire, version=name
+    )
+    if existing is not None:
+        return existing
+    draft = QuestionnaireVersion(
+        questionnaire=definition.questionnaire,
+        version=name,
+        title=definition.title,
+        content_hash=compiled.content_hash,
+        source=text,
+        definition_json=definition.model_dump_json(),
+        published_by_id=stored_by_id,
+        is_draft=True,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
 def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def draft_file(root: Path, *, questionnaire: str, version: str) -> Path:
+    """The file of ``questionnaire/version``, found in the folder's listing.
+
+    Never joins URL text into a path: only a file that the listing holds can
+    be returned, so ``..`` or an absolute path in a request reads nothing.
+    """
+    for path in questionnaire_files(root):
+        if path.parent.name == questionnaire and path.stem == version:
+            return path
+    raise NotFound(f"Er is geen vragenlijstbestand {questionnaire}/{version}.")
 
 
 async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:
@@ -267,6 +324,7 @@ __all__ = [
     "PublishedVersionChanged",
     "VersionInfo",
     "changed_message",
+    "draft_file",
     "file_statuses",
     "get_version",
     "get_version_by_id",
@@ -277,4 +335,5 @@ __all__ = [
     "publish_file",
     "questionnaire_files",
     "require_version",
+    "store_draft",
 ]
