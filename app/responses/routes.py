@@ -23,8 +23,13 @@ from app.web import form_lists, is_htmx, render
 
 router = APIRouter()
 
-Token = Annotated[str, Path(max_length=100)]
-PageId = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Token = Annotated[str, Path()]
+"""Unconstrained on purpose: ``open_survey`` checks the shape, so a malformed
+token (too long, odd characters) gets the same 404 as an unknown one rather
+than a 422 that tells them apart."""
+PageId = Annotated[str, Path()]
+"""Checked by ``service.may_show`` (a page of the version, shown in order); an
+unknown or malformed one leads back to where the respondent is."""
 
 
 async def get_versions(request: Request) -> CompiledVersions:
