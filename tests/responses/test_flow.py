@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.db import utcnow
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import PageVisit, Response
 from app.samples.models import Invitation
@@ -374,3 +377,68 @@ class TestVersionPinning:
         assert isinstance(
             await session.get(QuestionnaireVersion, v2.id), QuestionnaireVersion
         )
+
+
+class TestTimeOnPage:
+    """Paradata: time on a page runs from arrival to the first submission."""
+
+    @staticmethod
+    async def visit_of(
+        session: AsyncSession, invitation: Invitation, page_id: str
+    ) -> PageVisit:
+        stored = await response_of(session, invitation)
+        visit = await session.scalar(
+            select(PageVisit).where(
+                PageVisit.response_id == stored.id, PageVisit.page_id == page_id
+            )
+        )
+        assert visit is not None
+        return visit
+
+    async def test_ten_posts_of_one_showing_record_its_time_once(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        shown_ms = int(utcnow().timestamp() * 1000) - 1500  # shown 1.5 s ago
+        data = {"q_contact": "1", "_shown": "q_contact", "_t": str(shown_ms)}
+        for _ in range(10):
+            posted = await client.post(first, data=data)
+            assert posted.status_code == 303
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert visit.submissions == 10
+        assert 1.5 <= visit.seconds_spent < 3.0  # one interval, not ten (>15 s)
+
+    async def test_a_page_shown_back_with_errors_keeps_its_arrival_time(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        shown_ms = int(utcnow().timestamp() * 1000) - 4000
+        refused = await client.post(
+            first, data={"_shown": "q_contact", "_t": str(shown_ms)}
+        )
+        assert refused.status_code == 422
+        assert f'name="_t" value="{shown_ms}"' in refused.text
+        await client.post(
+            first, data={"q_contact": "1", "_shown": "q_contact", "_t": str(shown_ms)}
+        )
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert 4.0 <= visit.seconds_spent < 6.0
+
+    async def test_a_later_visit_adds_its_own_time(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        now_ms = int(utcnow().timestamp() * 1000)
+        data = {"q_contact": "1", "_shown": "q_contact"}
+        await client.post(first, data={**data, "_t": str(now_ms - 2000)})
+        await client.post(first, data={**data, "_t": str(now_ms - 2000)})
+        # Back on the page later: a new showing, after the last submission.
+        later = int(utcnow().timestamp() * 1000) + 1
+        await asyncio.sleep(0.4)
+        await client.post(first, data={**data, "_t": str(later)})
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert visit.submissions == 3
+        assert 2.3 <= visit.seconds_spent < 4.0  # 2 s, plus 0.4 s of the later visit
