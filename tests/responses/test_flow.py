@@ -442,3 +442,25 @@ class TestTimeOnPage:
         visit = await self.visit_of(session, invitation, "p_intro")
         assert visit.submissions == 3
         assert 2.3 <= visit.seconds_spent < 4.0  # 2 s, plus 0.4 s of the later visit
+
+
+class TestErrorSummary:
+    async def test_each_wrong_item_has_its_own_entry_and_link(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        r = await client.post(first, data={"q_contact": "1", "_shown": "q_contact"})
+        r = await client.post(page_path(r), data={"_shown": "q_safety"})
+        shown = await client.post(
+            page_path(r),
+            data={"q_count.online": "x", "q_count.offline": "-1", "_shown": "q_count"},
+        )
+        assert shown.status_code == 422
+        summary = shown.text.split('id="error-summary"')[1].split("</div>")[0]
+        for item in ("online", "offline"):
+            assert (
+                f'<a href="#f-q_count-{item}">{item.capitalize()}: '
+                "vul een heel getal in tussen 0 en 99.</a>"
+            ) in summary
+            assert f'id="f-q_count-{item}"' in shown.text
