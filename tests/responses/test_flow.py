@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
 
 import httpx
 import pytest
@@ -464,3 +466,42 @@ class TestErrorSummary:
                 "vul een heel getal in tussen 0 en 99.</a>"
             ) in summary
             assert f'id="f-q_count-{item}"' in shown.text
+
+
+class TestProgress:
+    async def test_the_bar_moves_forward_on_every_page_when_a_block_opens(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        """A burgemeester who reports incidents: the incident block (two pages)
+        opens on p_count's answer; the bar still only moves forward."""
+        _, token = await survey_with_invitation(
+            session, settings, function="burgemeester"
+        )
+        path = await start(client, token)
+        answers = {
+            "p_intro": {"q_contact": "1", "_shown": "q_contact"},
+            "p_safety": {"_shown": "q_safety"},
+            "p_count": {
+                "q_count.online": "2",
+                "q_count.offline": "1",
+                "_shown": "q_count",
+            },
+            "p_severity": {"q_severity": "3", "_shown": "q_severity,q_channels"},
+            "p_mayor": {"_shown": "q_mayor"},
+            "p_end": {"_shown": "q_remarks"},
+        }
+        shares, pages = [], []
+        while not path.endswith("/klaar"):
+            page = await client.get(path)
+            match = re.search(
+                r'<progress id="progress" max="(\d+)" value="(\d+)"', page.text
+            )
+            assert match, path
+            total, done = int(match.group(1)), int(match.group(2))
+            assert f"Vraag­pagina {done + 1} van ongeveer {total}" in page.text
+            shares.append(done / total)
+            pages.append(path.rsplit("/", 1)[1])
+            posted = await client.post(path, data=answers[pages[-1]])
+            path = page_path(posted)
+        assert pages == list(answers)
+        assert all(a < b for a, b in itertools.pairwise(shares)), shares
