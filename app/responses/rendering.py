@@ -74,7 +74,9 @@ class PageView:
     intro: str | None
     questions: list[QuestionView]
     errors: list[tuple[str, str, str]]
-    """(anchor id, question text, message) for the summary at the top."""
+    """(anchor id, item, message) for the summary at the top: one entry per
+    field in error, naming that field (a row's or item's own text, not its
+    question's) and linking to it."""
 
 
 def build_page(
@@ -95,12 +97,9 @@ def build_page(
         view = _question(cq, question.id, answers, attributes, form, errors)
         views.append(view)
         for key, message in errors.items():
-            if (
-                key == question.id
-                or key.startswith(question.id + ".")
-                or key == other_key(question.id)
-            ):
-                summary.append((_anchor(key), view.text, message))
+            item = _item_named(view, key)
+            if item is not None:
+                summary.append((_anchor(key), item, _after_colon(message)))
     return PageView(
         id=page.id,
         title=routing.pipe(page.title, cq, answers, attributes) if page.title else None,
@@ -108,6 +107,41 @@ def build_page(
         questions=views,
         errors=summary,
     )
+
+
+SUMMARY_TEXT_LENGTH = 80
+
+
+def _item_named(view: QuestionView, key: str) -> str | None:
+    """What the error summary calls the field ``key`` of question ``view``;
+    None when the key is not one of its fields."""
+    if key == view.id:
+        return _shortened(view.text)
+    if key == other_key(view.id):
+        label = next((o.label for o in view.options if o.other), "Anders")
+        return f"{_shortened(view.text)} – {label}"
+    if key.startswith(view.id + "."):
+        row = next((r for r in view.rows if r.field == key), None)
+        return _shortened(row.text if row is not None else view.text)
+    return None
+
+
+def _shortened(text: str, length: int = SUMMARY_TEXT_LENGTH) -> str:
+    """One line of at most ``length`` characters, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _after_colon(message: str) -> str:
+    """ "Vul een getal in" → "vul een getal in", to follow "Item: " in Dutch.
+    Words in capitals or with more capitals than the first ("BIG", "McKinsey")
+    stay as they are."""
+    first = message.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+        return message[0].lower() + message[1:]
+    return message
 
 
 def _anchor(field_name: str) -> str:

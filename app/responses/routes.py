@@ -23,8 +23,13 @@ from app.web import form_lists, is_htmx, render
 
 router = APIRouter()
 
-Token = Annotated[str, Path(max_length=100)]
-PageId = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Token = Annotated[str, Path()]
+"""Unconstrained on purpose: ``open_survey`` checks the shape, so a malformed
+token (too long, odd characters) gets the same 404 as an unknown one rather
+than a 422 that tells them apart."""
+PageId = Annotated[str, Path()]
+"""Checked by ``service.may_show`` (a page of the version, shown in order); an
+unknown or malformed one leads back to where the respondent is."""
 
 
 async def get_versions(request: Request) -> CompiledVersions:
@@ -119,6 +124,7 @@ async def submit_page(
     going_back = _value(data, "nav") == "back"
     shown_field = _value(data, "_shown")
     shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
+    shown_at = _shown_at(_value(data, "_t"))
     outcome = await service.submit_page(
         db,
         survey,
@@ -126,7 +132,7 @@ async def submit_page(
         form=data,
         going_back=going_back,
         shown=shown,
-        shown_at=_shown_at(_value(data, "_t")),
+        shown_at=shown_at,
     )
     if outcome.errors:
         view = rendering.build_page(
@@ -137,7 +143,11 @@ async def submit_page(
             form=data,
             errors=outcome.errors,
         )
-        return _render_page(request, survey, token, view, status_code=422)
+        # Shown back with its first shown-at stamp: time on the page runs from
+        # arrival to the submission that is accepted.
+        return _render_page(
+            request, survey, token, view, status_code=422, shown_at=shown_at
+        )
     if is_htmx(request):
         return await _render_next(request, db, survey, token, outcome.next_page_id)
     return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
@@ -201,6 +211,7 @@ def _render_page(
     view: rendering.PageView,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    shown_at: dt.datetime | None = None,
 ) -> Response:
     position, total = service.progress(survey, view.id)
     previous = service.previous_page_id(survey, view.id)
@@ -218,7 +229,7 @@ def _render_page(
             total=total,
             percent=int(100 * (position - 1) / total) if total else 0,
             has_previous=previous is not None,
-            shown_at=int(utcnow().timestamp() * 1000),
+            shown_at=int((shown_at or utcnow()).timestamp() * 1000),
             explain=explain,
         ),
         status_code=status_code,

@@ -40,9 +40,11 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     exists,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -310,13 +312,26 @@ def _statements(dialect: str) -> _Statements:
     }
 
     def upsert(stmt: Any) -> Any:
+        """Time on a page counts from arrival to the first submission of that
+        visit: a submission adds its seconds only when the page was shown
+        after the page's last submission (a new visit, e.g. after "Vorige").
+        A repeated submission of the same showing (a double click, a resent
+        form) carries the same shown-at stamp, earlier than the last
+        submission, and adds nothing: ten posts of a page shown 1.5 s before
+        the first record 1.5 s, not the sum of ten intervals."""
         excluded = stmt.excluded
+        new_visit = or_(
+            v.c.submitted_at.is_(None), excluded.first_shown_at >= v.c.submitted_at
+        )
         return stmt.on_conflict_do_update(
             index_elements=[v.c.response_id, v.c.page_id],
             set_={
                 "last_shown_at": excluded.last_shown_at,
                 "submitted_at": excluded.submitted_at,
-                "seconds_spent": v.c.seconds_spent + excluded.seconds_spent,
+                "seconds_spent": case(
+                    (new_visit, v.c.seconds_spent + excluded.seconds_spent),
+                    else_=v.c.seconds_spent,
+                ),
                 "submissions": v.c.submissions + 1,
             },
         )
