@@ -36,6 +36,20 @@ class FileProblem(Exception):
 
 
 @dataclass(frozen=True)
+class TableLimits:
+    """How much of a file the importer will read (see ``SamplesSettings``)."""
+
+    max_rows: int = 1_000_000
+    max_columns: int = 200
+    max_cells: int = 5_000_000
+    max_unpacked_bytes: int = 512 * 1024 * 1024
+    max_ratio: int = 100
+    """Largest unpacked/packed ratio of one zip member above 1 MB unpacked
+    (spreadsheet XML packs about 5-30 times; a bomb packs a thousand times)."""
+    max_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class TableFormat:
     kind: Literal["csv", "xlsx"]
     encoding: str | None
@@ -165,14 +179,40 @@ def _sniff_delimiter(
 
 
 def iter_records(
-    source: IO[bytes], fmt: TableFormat
+    source: IO[bytes], fmt: TableFormat, limits: TableLimits | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` for every non-blank record, header included, stripped."""
+    """``(line, cells)`` for every non-blank record, header included, stripped.
+
+    More than ``limits.max_rows`` records or ``limits.max_columns`` cells in a
+    record ends in ``FileProblem``; XLSX files are bounded further (see
+    ``app.samples.xlsx``).
+    """
+    limits = limits or TableLimits()
     source.seek(0)
     if fmt.kind == "xlsx":
-        yield from _xlsx_records(source)
+        records = _xlsx_records(source, limits)
     else:
-        yield from _csv_records(source, fmt)
+        records = _csv_records(source, fmt)
+    for count, (line, cells) in enumerate(records, start=1):
+        if count > limits.max_rows + HEADER_ROOM:
+            raise FileProblem(
+                "FILE_TOO_BIG",
+                f"Het bestand heeft meer dan {limits.max_rows} rijen; splits het "
+                "in kleinere bestanden.",
+                line=line,
+            )
+        if len(cells) > limits.max_columns:
+            raise FileProblem(
+                "FILE_TOO_BIG",
+                f"Deze rij heeft meer dan {limits.max_columns} kolommen; een "
+                "adresbestand heeft zoveel kolommen niet.",
+                line=line,
+            )
+        yield line, cells
+
+
+HEADER_ROOM = 10
+"""Records above the header (a title line) that do not count as rows."""
 
 
 def _csv_records(
@@ -207,29 +247,15 @@ def _csv_records(
         text.detach()
 
 
-def _xlsx_records(source: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    import zipfile
+def _xlsx_records(
+    source: IO[bytes], limits: TableLimits
+) -> Iterator[tuple[int, list[str]]]:
+    from app.samples.xlsx import xlsx_records
 
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(
-            "FILE_FORMAT",
-            "Dit Excel-bestand is niet te openen. Sla het opnieuw op als "
-            "Excel-werkmap (.xlsx) of als CSV.",
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # Some writers store wrong dimensions; read-only mode would trust them.
-        sheet.reset_dimensions()
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in row]
-            if any(cells):
-                yield number, cells
-    finally:
-        workbook.close()
+    for number, row in xlsx_records(source, limits):
+        cells = [_cell_text(value) for value in row]
+        if any(cells):
+            yield number, cells
 
 
 def _cell_text(value: object) -> str:
