@@ -147,6 +147,7 @@ def _scan(source: IO[bytes], *, check_text: bool) -> tuple[str, int, str | None]
         bom = head.startswith(codecs.BOM_UTF8)
         return sha.hexdigest(), size, "utf-8-sig" if bom else "utf-8"
     if "cp1252" in decoders:
+        _refuse_mixed_encodings(source)
         return sha.hexdigest(), size, "cp1252"
     raise FileProblem(
         "FILE_ENCODING",
@@ -154,6 +155,67 @@ def _scan(source: IO[bytes], *, check_text: bool) -> tuple[str, int, str | None]
         "Windows-1252). Sla het op als 'CSV UTF-8' en lees het opnieuw in.",
         line=bad_line or 1,
     )
+
+
+def _refuse_mixed_encodings(source: IO[bytes]) -> None:
+    """A file that is not UTF-8 as a whole but has lines that are.
+
+    Pasting rows from a UTF-8 export into a Windows-1252 file (or the other way
+    round) gives such a file; read as Windows-1252 its UTF-8 lines would turn
+    "María" into "MarÃ­a" without any error. Refused, naming the lines of
+    each kind, rather than guessed per line.
+    """
+    utf8: list[int] = []
+    other: list[int] = []
+    source.seek(0)
+    for number, raw in enumerate(source, start=1):
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    source.seek(0)
+    if utf8 and other:
+        raise FileProblem(
+            "FILE_ENCODING",
+            "Het bestand mengt twee tekencoderingen: "
+            f"{_some_lines(utf8)} in UTF-8 en {_some_lines(other)} in "
+            "Windows-1252. Ingelezen zouden namen verminkt raken (zoals 'MarÃ­a' "
+            "voor 'María'). Sla het bestand op als 'CSV UTF-8' en controleer "
+            "die regels, of lees het in als Excel-werkmap (.xlsx).",
+            line=min(utf8[0], other[0]),
+        )
+
+
+def _some_lines(numbers: list[int], shown: int = 8) -> str:
+    text = ", ".join(str(n) for n in numbers[:shown])
+    if len(numbers) > shown:
+        text += f" en {len(numbers) - shown} andere"
+    return ("regel " if len(numbers) == 1 else "regels ") + text
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+_GARBLED = re.compile(
+    f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}"
+)
+"""UTF-8 bytes of an accented letter read as Windows-1252 ("Ã­" for "í")."""
+
+
+def ungarbled(text: str) -> str | None:
+    """The text as meant, if it holds UTF-8 read as Windows-1252; else None."""
+    if text.isascii() or not _GARBLED.search(text):
+        return None
+    fixed = text
+    for match in reversed(list(_GARBLED.finditer(text))):
+        try:
+            meant = match.group().encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            continue
+        fixed = fixed[: match.start()] + meant + fixed[match.end() :]
+    return fixed if fixed != text else None
 
 
 def _sniff_delimiter(
