@@ -9,15 +9,23 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.staff import service
-from app.staff.deps import AdminDep, StaffDep, check_origin, session_cookie_name
+from app.staff.deps import (
+    AdminDep,
+    StaffDep,
+    check_origin,
+    delete_login_csrf_cookie,
+    login_csrf_cookie_name,
+    session_cookie_name,
+    set_login_csrf_cookie,
+)
 from app.staff.models import Role
 from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-LOGIN_CSRF_COOKIE = "veldwerk_login_csrf"
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,14 +40,14 @@ def _client_ip(request: Request) -> str:
 
 
 @router.get("/login", name="staff_login")
-async def show_login(request: Request, next: str | None = None) -> Response:
+async def show_login(
+    request: Request, settings: SettingsDep, next: str | None = None
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
         request, "staff/login.html", {"next": _safe_next(next), "login_csrf": token}
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
-    )
+    set_login_csrf_cookie(response, token, request=request, settings=settings)
     return response
 
 
@@ -54,10 +62,14 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
     check_origin(request, settings)
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    cookie = request.cookies.get(login_csrf_cookie_name(settings), "")
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_error(
-            request, next, "Het inlogformulier was verlopen. Probeer het opnieuw.", 400
+            request,
+            settings,
+            next,
+            "Het inlogformulier was verlopen. Probeer het opnieuw.",
+            400,
         )
     try:
         result = await service.authenticate(
@@ -70,9 +82,9 @@ async def login(
             session_hours=settings.session_hours,
         )
     except TooManyRequests as exc:
-        return _login_error(request, next, exc.message, 429)
+        return _login_error(request, settings, next, exc.message, 429)
     if result.session_token is None:
-        return _login_error(request, next, result.message or "", 401)
+        return _login_error(request, settings, next, result.message or "", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         session_cookie_name(settings),
@@ -83,11 +95,13 @@ async def login(
         samesite="lax",
         path="/",
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff")
+    delete_login_csrf_cookie(response, settings=settings)
     return response
 
 
-def _login_error(request: Request, next: str, message: str, status: int) -> Response:
+def _login_error(
+    request: Request, settings: Settings, next: str, message: str, status: int
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
         request,
@@ -95,9 +109,7 @@ def _login_error(request: Request, next: str, message: str, status: int) -> Resp
         {"next": _safe_next(next), "error": message, "login_csrf": token},
         status_code=status,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
-    )
+    set_login_csrf_cookie(response, token, request=request, settings=settings)
     return response
 
 

@@ -83,6 +83,7 @@ async def import_frame(
             existing_keys=existing,
             defaults=defaults,
             max_problems=settings.samples.max_reported_problems,
+            limits=settings.samples.table_limits(),
         )
     )
     if report.format is not None:
@@ -187,7 +188,13 @@ async def _store(
     )
     session.add(frame)
     await session.flush()
-    rows = importer.read_rows(source, report, kind=kind, defaults=defaults)
+    rows = importer.read_rows(
+        source,
+        report,
+        kind=kind,
+        defaults=defaults,
+        limits=settings.samples.table_limits(),
+    )
     size = settings.samples.insert_batch_size
 
     def next_batch() -> list[FrameRow]:
