@@ -1,5 +1,8 @@
 """One response → one export row, with routing-aware missing codes.
 
+Derived values are decided three-valued (``expressions.decide``): where the
+answers given do not settle one, it is -5 "niet te bepalen", never "Nee".
+
 For every item the respondent's own version has, the routing engine decides
 why an empty answer is empty: the page was never reached (the respondent
 stopped before it: -2), the item was shown on a submitted page and left empty
@@ -22,6 +25,7 @@ from app.exports.parts import coding
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
+from app.questionnaires.visibility import DecidingEnv
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STATUS_CODES = {"response": 1, "complete": 2}
@@ -214,8 +218,13 @@ class Encoder:
             if plan.other is not None:
                 other = answers.get(plan.other_key)
                 row[plan.other] = other if isinstance(other, str) else ""
-        for did, column in self.layout.derived_slots[record.version].items():
-            row[column] = _derived(seen.derived.get(did))
+        derived = self.layout.derived_slots[record.version]
+        if derived:
+            env = DecidingEnv(
+                self.layout.versions[record.version].compiled, answers, attributes
+            )
+            for did, column in derived.items():
+                row[column] = _derived(env.decided(did))
         return row
 
     def _fixed(self, row: list[Any], record: ResponseRecord) -> None:
@@ -348,8 +357,7 @@ _FIXED = frozenset(
 
 
 def _derived(value: Any) -> int:
-    if value is None:
-        return NOT_DERIVABLE
+    """A decided value as its export code; undecided (``UNKNOWN``, a range): -5."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
