@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PAUSE_SECONDS = 30 * 60.0
+from app.responses.paradata import PAUSE_SECONDS
+
 QUIET_HOURS = 24.0
+
+__all__ = ["PAUSE_SECONDS", "QUIET_HOURS", "BurdenReport", "Trace", "build_report"]
 
 
 @dataclass(frozen=True)
@@ -213,16 +216,3 @@ def build_report(
         pause_seconds=pause_seconds,
         quiet_hours=quiet_hours,
     )
-
-
-def page_times(
-    visits: Iterable[tuple[str, dt.datetime | None, dt.datetime | None]],
-) -> dict[str, float | None]:
-    """Seconds on each page from (page id, first shown, first submitted)."""
-    out: dict[str, float | None] = {}
-    for page_id, shown, submitted in visits:
-        if shown is None or submitted is None:
-            out[page_id] = None
-        else:
-            out[page_id] = (submitted - shown).total_seconds()
-    return out

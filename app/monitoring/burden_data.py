@@ -27,13 +27,13 @@ from app.monitoring.burden import (
     PageInfo,
     Trace,
     build_report,
-    page_times,
 )
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.models import QuestionnaireVersion
 from app.questionnaires.service import CompiledVersions
 from app.responses.models import PageVisit, Response
+from app.responses.paradata import page_times
 from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
 
 _VERSIONS = CompiledVersions()

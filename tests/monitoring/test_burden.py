@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import statistics
-import time
 
 import httpx
 import pytest
@@ -24,114 +23,12 @@ from app.config import Settings
 from app.monitoring import burden_data
 from app.monitoring.burden import PageInfo, Trace, build_report
 from app.responses.models import PageVisit, Response
-from app.samples.models import Wave
 from app.staff.models import Role
+from tests.fixtures.paradata import PAGE_OF, SCRIPTS, STOPS, scripted_wave
 from tests.fixtures.staff import logged_in
-from tests.fixtures.surveys import invite, make_wave, page_path, publish_text
+from tests.fixtures.surveys import make_wave, publish_text
 
 pytestmark = pytest.mark.asyncio
-
-FORMS = {
-    "p_intro": {"q_contact": "1", "_shown": "q_contact"},
-    "p_safety": {
-        "q_safety.veilig": "1",
-        "q_safety.aandacht": "2",
-        "_shown": "q_safety",
-    },
-    "p_count_none": {
-        "q_count.online": "0",
-        "q_count.offline": "0",
-        "_shown": "q_count",
-    },
-    "p_count_victim": {
-        "q_count.online": "0",
-        "q_count.offline": "2",
-        "_shown": "q_count",
-    },
-    "p_severity": {"q_severity": "5", "_shown": "q_severity,q_channels"},
-    "p_end": {"q_remarks": "", "_shown": "q_remarks"},
-}
-
-# Per respondent: (form, seconds on the page) in order; None = stops before.
-# "double" posts the same form (same stamp) twice.
-SCRIPTS: list[list[tuple[str, float]]] = [
-    [],  # A: starts, leaves on p_intro
-    [("p_intro", 20)],  # B: leaves on p_safety
-    [("p_intro", 30), ("p_safety", 40)],  # C: leaves on p_count
-    # D: non-victim, complete
-    [("p_intro", 10), ("p_safety", 15), ("p_count_none", 25), ("p_end", 5)],
-    # E: victim, complete
-    [
-        ("p_intro", 12),
-        ("p_safety", 50),
-        ("p_count_victim", 20),
-        ("p_severity", 60),
-        ("p_end", 8),
-    ],
-    # F: victim, paused 40 minutes on p_intro, leaves on p_severity
-    [("p_intro", 2400), ("p_safety", 35), ("p_count_victim", 22)],
-    # G: victim, complete, double submit on p_safety
-    [
-        ("p_intro", 14),
-        ("p_safety#double", 33),
-        ("p_count_victim", 18),
-        ("p_severity", 45),
-        ("p_end", 6),
-    ],
-    # H: non-victim, complete
-    [("p_intro", 16), ("p_safety", 21), ("p_count_none", 19), ("p_end", 7)],
-]
-STOPS = {0: "p_intro", 1: "p_safety", 2: "p_count", 5: "p_severity"}
-PAGE_OF = {
-    "p_intro": "p_intro",
-    "p_safety": "p_safety",
-    "p_count_none": "p_count",
-    "p_count_victim": "p_count",
-    "p_severity": "p_severity",
-    "p_end": "p_end",
-}
-
-
-async def run_script(
-    client: httpx.AsyncClient, token: str, script: list[tuple[str, float]]
-) -> None:
-    assert (await client.get(f"/s/{token}")).status_code == 200
-    started = await client.post(f"/s/{token}")
-    path = page_path(started)
-    for name, seconds in script:
-        form_name, _, mode = name.partition("#")
-        stamp = str(int((time.time() - seconds) * 1000))
-        data = {**FORMS[form_name], "_t": stamp}
-        assert path.endswith("/" + PAGE_OF[form_name]), (path, name)
-        posted = await client.post(path, data=data)
-        assert posted.status_code == 303, posted.text
-        if mode == "double":
-            time.sleep(1.0)  # the second click, a second later, same form
-            again = await client.post(path, data=data)
-            assert again.status_code == 303
-        path = page_path(posted)
-
-
-async def scripted_wave(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
-) -> Wave:
-    version = await publish_text(session)
-    wave = await make_wave(session, version)
-    await session.flush()
-    wave_id = wave.id
-    tokens = []
-    for _ in SCRIPTS:
-        _, token = await invite(session, settings, wave)
-        tokens.append(token)
-    _, opened_only = await invite(session, settings, wave)
-    await session.commit()
-    for token, script in zip(tokens, SCRIPTS, strict=True):
-        await run_script(client, token, script)
-    assert (await client.get(f"/s/{opened_only}")).status_code == 200
-    session.expire_all()
-    fresh = await session.get(Wave, wave_id)
-    assert fresh is not None
-    return fresh
 
 
 def expected() -> dict[str, dict[str, object]]:
