@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from app.exports.layout import Layout
 from app.exports.missing import Missing
+from app.exports.paradata import ParadataEncoder
 from app.exports.parts import coding
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
@@ -51,6 +52,8 @@ class ResponseRecord:
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    page_times: dict[str, float | None] = field(default_factory=dict)
+    """Seconds per submitted page (``app.responses.paradata``)."""
 
 
 def fixed_variables(
@@ -149,6 +152,8 @@ class Encoder:
         self.templates = [self._template(i) for i in range(len(layout.versions))]
         self.plans = [self._plans(i) for i in range(len(layout.versions))]
         self.routing = [RoutingCache(v.compiled) for v in layout.versions]
+        paradata = ParadataEncoder(names, [v.compiled for v in layout.versions])
+        self.paradata = paradata if paradata.active else None
         self.text_asked = [0] * len(layout.variables)
         """Per text column: how many respondents were shown the item."""
 
@@ -186,6 +191,15 @@ class Encoder:
             submitted=record.submitted_pages,
         )
         self._fixed(row, record)
+        if self.paradata is not None:
+            self.paradata.fill(
+                row,
+                version=record.version,
+                complete=record.status == "complete",
+                submitted=record.submitted_pages,
+                stop=seen.stop,
+                times=record.page_times,
+            )
         for column, name, variable in self.attributes:
             row[column] = _attribute(variable, attributes.get(name))
         shown, stop = seen.shown, seen.stop
