@@ -136,6 +136,17 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=10, ge=1, le=24 * 14)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    """Failures count within this window; the first lock lasts as long and
+    every further lock of the same account twice as long as the one before."""
+    login_lock_max_minutes: int = Field(default=24 * 60, ge=1)
+    """The longest lock (after many lockouts in a row)."""
+    login_address_max_failures: int = Field(default=50, ge=1)
+    """Failures from one client address (on any accounts) before it is locked,
+    except for accounts that logged in from it before."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
+    connecting address is the client, whatever headers say."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
     monitor_min_cell: int = Field(default=5, ge=0)

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
@@ -60,6 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
+    if settings.trusted_proxies:
+        # Only a configured proxy's X-Forwarded-For names the client (login
+        # throttling counts per address); uvicorn's own handling is off.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
 

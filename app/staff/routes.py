@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
 
@@ -36,6 +35,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip(request: Request) -> str:
+    # The peer, or what a trusted proxy forwarded (ProxyHeadersMiddleware,
+    # configured from ``Settings.trusted_proxies`` in create_app).
     return request.client.host if request.client else "unknown"
 
 
@@ -77,8 +78,7 @@ async def login(
             email=email,
             password=password,
             ip=_client_ip(request),
-            max_failures=settings.login_max_failures,
-            window=dt.timedelta(minutes=settings.login_window_minutes),
+            policy=service.LoginPolicy.from_settings(settings),
             session_hours=settings.session_hours,
         )
     except TooManyRequests as exc:
@@ -120,6 +120,7 @@ async def logout(
     await service.close_session(
         session, token=request.cookies.get(session_cookie_name(settings), "")
     )
+    await service.record_audit(session, actor=staff, action="logout")
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(
         session_cookie_name(settings), path="/", secure=settings.cookies_secure
