@@ -237,6 +237,37 @@ def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
 
 
+def file_for(root: Path, *, questionnaire: str, version: str) -> Path | None:
+    """The file of ``questionnaire``/``version``, looked up in the listing of
+    ``root``: never a path built from what a URL or form says (``..``)."""
+    for path in questionnaire_files(root):
+        if (path.parent.name, path.stem) == (questionnaire, version):
+            return path
+    return None
+
+
+def _version_order(version: str) -> tuple[int, ...] | tuple[float, str]:
+    parts = version.replace("-", ".").split(".")
+    if all(part.isdigit() for part in parts):
+        return tuple(int(part) for part in parts)
+    return (float("inf"), version)
+
+
+def default_comparison(refs: list[str]) -> tuple[str | None, str | None]:
+    """What the compare form offers first: the two newest versions of one
+    questionnaire (comparing two different questionnaires is never meant)."""
+    by_questionnaire: dict[str, list[str]] = {}
+    for ref in refs:
+        questionnaire, version = ref.split("/", 1)
+        by_questionnaire.setdefault(questionnaire, []).append(version)
+    for questionnaire, versions in sorted(by_questionnaire.items()):
+        if len(versions) >= 2:
+            old, new = sorted(versions, key=_version_order)[-2:]
+            return f"{questionnaire}/{old}", f"{questionnaire}/{new}"
+    first = refs[0] if refs else None
+    return first, first
+
+
 async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:
     """Every file under ``root`` with its publication state (draft/published/changed)."""
     published = {(v.questionnaire, v.version): v for v in await list_versions(session)}
