@@ -22,7 +22,12 @@ from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
-from app.web import STATIC_DIR, SecurityHeadersMiddleware, create_templates
+from app.web import (
+    STATIC_DIR,
+    HostileInputMiddleware,
+    SecurityHeadersMiddleware,
+    create_templates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
+    app.add_middleware(HostileInputMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
     if settings.trusted_proxies:
         # Only a configured proxy's X-Forwarded-For names the client (login

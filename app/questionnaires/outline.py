@@ -63,8 +63,10 @@ async def definition_for(
     try:
         if published is not None:
             return service.CompiledVersions(max_size=1).get(published)
-        path = settings.questionnaires_dir / questionnaire / f"{version}.yaml"
-        if not path.is_file():
+        path = service.file_for(
+            settings.questionnaires_dir, questionnaire=questionnaire, version=version
+        )
+        if path is None:
             raise NotFound(f"Vragenlijst {ref} bestaat niet.")
         return loader.load_questionnaire(path)
     except DefinitionErrors as exc:

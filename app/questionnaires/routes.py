@@ -42,6 +42,7 @@ async def list_questionnaires(
     refs = sorted(
         {v.ref for v in versions} | {f"{f.questionnaire}/{f.version}" for f in files}
     )
+    compare_old, compare_new = service.default_comparison(refs)
     return render(
         request,
         "questionnaires/list.html",
@@ -50,6 +51,8 @@ async def list_questionnaires(
             "files": files,
             "versions": versions,
             "refs": refs,
+            "compare_old": compare_old,
+            "compare_new": compare_new,
             "can_publish": staff.can(Role.researcher),
         },
     )
@@ -67,9 +70,11 @@ async def publish(
     ],
 ) -> Response:
     questionnaire, version = ref.split("/", 1)
-    path = settings.questionnaires_dir / questionnaire / f"{version}.yaml"
-    if not path.is_file():
-        raise NotFound(f"Er is geen bestand {path}.")
+    path = service.file_for(
+        settings.questionnaires_dir, questionnaire=questionnaire, version=version
+    )
+    if path is None:
+        raise NotFound(f"Er is geen bestand voor {ref}.")
     try:
         published, new = await service.publish_file(
             session, path=path, published_by_id=staff.id

@@ -282,16 +282,43 @@ def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
 
 
-def draft_file(root: Path, *, questionnaire: str, version: str) -> Path:
-    """The file of ``questionnaire/version``, found in the folder's listing.
-
-    Never joins URL text into a path: only a file that the listing holds can
-    be returned, so ``..`` or an absolute path in a request reads nothing.
-    """
+def file_for(root: Path, *, questionnaire: str, version: str) -> Path | None:
+    """The file of ``questionnaire``/``version``, looked up in the listing of
+    ``root``: never a path built from what a URL or form says (``..``)."""
     for path in questionnaire_files(root):
-        if path.parent.name == questionnaire and path.stem == version:
+        if (path.parent.name, path.stem) == (questionnaire, version):
             return path
-    raise NotFound(f"Er is geen vragenlijstbestand {questionnaire}/{version}.")
+    return None
+
+
+def _version_order(version: str) -> tuple[int, ...] | tuple[float, str]:
+    parts = version.replace("-", ".").split(".")
+    if all(part.isdigit() for part in parts):
+        return tuple(int(part) for part in parts)
+    return (float("inf"), version)
+
+
+def default_comparison(refs: list[str]) -> tuple[str | None, str | None]:
+    """What the compare form offers first: the two newest versions of one
+    questionnaire (comparing two different questionnaires is never meant)."""
+    by_questionnaire: dict[str, list[str]] = {}
+    for ref in refs:
+        questionnaire, version = ref.split("/", 1)
+        by_questionnaire.setdefault(questionnaire, []).append(version)
+    for questionnaire, versions in sorted(by_questionnaire.items()):
+        if len(versions) >= 2:
+            old, new = sorted(versions, key=_version_order)[-2:]
+            return f"{questionnaire}/{old}", f"{questionnaire}/{new}"
+    first = refs[0] if refs else None
+    return first, first
+
+
+def draft_file(root: Path, *, questionnaire: str, version: str) -> Path:
+    """Like ``file_for``, but a missing file is a ``NotFound``."""
+    path = file_for(root, questionnaire=questionnaire, version=version)
+    if path is None:
+        raise NotFound(f"Er is geen vragenlijstbestand {questionnaire}/{version}.")
+    return path
 
 
 async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:

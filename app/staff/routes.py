@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from app.params import IdPath
 from app.staff import service
 from app.staff.deps import (
     AdminDep,
@@ -188,7 +189,7 @@ async def toggle_user(
     request: Request,
     session: SessionDep,
     staff: AdminDep,
-    user_id: int,
+    user_id: IdPath,
     active: Annotated[bool, Form()],
 ) -> Response:
     user = await service.get_user(session, user_id)
