@@ -1,0 +1,137 @@
+"""A computed ReportTable as the page shows it: Dutch texts per cell, footnotes, chart.
+
+Pure: ``present(table)`` reads only :mod:`app.reports.model` and returns plain
+strings for the template, which escapes them like any other text. The rules the
+report follows are applied here once, for the staff page and the factsheet alike:
+
+* a percentage cell shows "47%"; a cell whose base is below the small-cell
+  threshold shows the unweighted count ("7 van 23") and says so in a footnote;
+* a suppressed cell shows "–" and a footnote says why;
+* a significant difference is marked by a symbol (▲ hoger, ▼ lager) *and* a
+  text for screen readers, never by colour alone; the legend spells it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.reports.charts import Chart, chart_for
+from app.reports.model import Cell, Column, ReportTable
+from app.reports.numbers import nl_int, nl_percent
+
+SYMBOL = {"hoger": "▲", "lager": "▼"}
+SMALL_CELL_NOTE = (
+    "Een getal als ‘7 van 23’: de basis is te klein voor een percentage; "
+    "getoond is het ongewogen aantal respondenten."
+)
+SUPPRESSED_NOTE = (
+    "–: niet getoond, omdat de cel zo weinig respondenten telt dat een persoon "
+    "herkenbaar zou kunnen zijn."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownCell:
+    text: str
+    """What the cell shows: "47%", "7 van 23", "–" or ""."""
+    symbol: str
+    """▲, ▼ or ""."""
+    spoken: str
+    """Extra words for screen readers: "significant hoger", "niet getoond"."""
+    kind: str
+    """percent, count, suppressed or empty (a CSS class)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownColumn:
+    label: str
+    n_text: str
+    """"n=1.076" or ""."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRow:
+    label: str
+    cells: tuple[ShownCell, ...]
+
+
+@dataclass(frozen=True)
+class ShownTable:
+    table: ReportTable
+    dom_id: str
+    caption: str
+    columns: tuple[ShownColumn, ...]
+    rows: tuple[ShownRow, ...]
+    footnotes: tuple[str, ...]
+    legend: tuple[str, ...]
+    """Legend lines for the significance marks (empty when nothing is marked)."""
+    chart: Chart | None
+
+
+def cell_text(cell: Cell) -> ShownCell:
+    if cell.suppressed:
+        return ShownCell("–", "", "niet getoond", "suppressed")
+    if cell.percent is not None:
+        symbol = SYMBOL.get(cell.mark or "", "")
+        spoken = f"significant {cell.mark}" if cell.mark else ""
+        return ShownCell(nl_percent(cell.percent), symbol, spoken, "percent")
+    if cell.count is not None:
+        return ShownCell(
+            f"{nl_int(cell.count)} van {nl_int(cell.n)}",
+            "",
+            "ongewogen aantal",
+            "count",
+        )
+    return ShownCell("", "", "geen gegevens", "empty")
+
+
+def column_text(column: Column) -> ShownColumn:
+    return ShownColumn(
+        column.label, f"n={nl_int(column.n)}" if column.n is not None else ""
+    )
+
+
+def compares_editions(table: ReportTable) -> bool:
+    """Columns are editions (a trend): marks are against the previous edition."""
+    return bool(table.columns) and all(c.edition is not None for c in table.columns)
+
+
+def legend_lines(table: ReportTable) -> tuple[str, ...]:
+    marks = {
+        c.mark for r in table.rows for c in r.cells if c.mark and c.percent is not None
+    }
+    if not marks:
+        return ()
+    against = (
+        "dan de vorige meting"
+        if compares_editions(table)
+        else "dan de andere groep(en)"
+    )
+    return tuple(
+        f"{SYMBOL[m]} significant {m} aandeel {against}"
+        for m in ("hoger", "lager")
+        if m in marks
+    )
+
+
+def present(table: ReportTable) -> ShownTable:
+    cells = [c for r in table.rows for c in r.cells]
+    notes = list(table.footnotes)
+    if any(
+        c.count is not None and c.percent is None and not c.suppressed for c in cells
+    ):
+        notes.append(SMALL_CELL_NOTE)
+    if any(c.suppressed for c in cells):
+        notes.append(SUPPRESSED_NOTE)
+    return ShownTable(
+        table=table,
+        dom_id=f"tabel-{table.id}".replace("_", "-"),
+        caption=f"{table.number} – {table.title}" if table.number else table.title,
+        columns=tuple(column_text(c) for c in table.columns),
+        rows=tuple(
+            ShownRow(r.label, tuple(cell_text(c) for c in r.cells)) for r in table.rows
+        ),
+        footnotes=tuple(notes),
+        legend=legend_lines(table),
+        chart=chart_for(table),
+    )
