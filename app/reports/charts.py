@@ -231,15 +231,30 @@ def _bars(table: ReportTable, width: int) -> Chart:
     )
 
 
+def _spread(
+    points: list[tuple[float, str]], gap: float = 13.0
+) -> list[tuple[float, str]]:
+    """Value labels of one edition kept ``gap`` apart: the highest point's label
+    above it, the next ones below their point when they would overlap."""
+    placed: list[tuple[float, str]] = []
+    for y, text in sorted(points):
+        label_y = y - 7
+        if placed and label_y < placed[-1][0] + gap:
+            label_y = max(y + 16, placed[-1][0] + gap)
+        placed.append((label_y, text))
+    return placed
+
+
 def _trend(table: ReportTable, width: int) -> Chart:
-    left, right, top, plot_h = 44.0, 24.0, 16.0, 200.0
+    left, right, top, plot_h = 44.0, 44.0, 18.0, 200.0
     plot_w = width - left - right
     columns = list(table.columns)
     values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]
     axis = _axis_max(values)
-    step = plot_w / max(1, len(columns) - 1) if len(columns) > 1 else 0.0
+    pad = 22.0  # keeps the first and last value labels clear of the axes
+    step = (plot_w - 2 * pad) / (len(columns) - 1) if len(columns) > 1 else 0.0
     xs = [
-        left + (i * step if len(columns) > 1 else plot_w / 2)
+        left + pad + i * step if len(columns) > 1 else left + plot_w / 2
         for i in range(len(columns))
     ]
     bottom = top + plot_h
@@ -252,6 +267,7 @@ def _trend(table: ReportTable, width: int) -> Chart:
     for x, column in zip(xs, columns, strict=True):
         texts.append(Text(x, bottom + 16, (column.label,), "middle", "tick"))
     lines: list[Line] = []
+    labels: dict[float, list[tuple[float, str]]] = {}
     for i, row in enumerate(table.rows):
         segments: list[list[str]] = [[]]
         points: list[Point] = []
@@ -266,7 +282,7 @@ def _trend(table: ReportTable, width: int) -> Chart:
             points.append(
                 Point(round(x, 1), round(y, 1), f"{row.label}, {column.label}: {text}")
             )
-            texts.append(Text(x, y - 7, (text,), "middle", "val"))
+            labels.setdefault(round(x, 1), []).append((y, text))
         lines.append(
             Line(
                 tuple(" ".join(s) for s in segments if s),
@@ -275,6 +291,8 @@ def _trend(table: ReportTable, width: int) -> Chart:
                 tuple(points),
             )
         )
+    for x, at_x in labels.items():
+        texts.extend(Text(x, y, (text,), "middle", "val") for y, text in _spread(at_x))
     legend, height = _legend(
         [r.label for r in table.rows], top=bottom + 34, width=width, kind="line"
     )

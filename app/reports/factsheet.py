@@ -344,7 +344,9 @@ def _top_sentence(table: ReportTable, lead: str) -> str:
     candidates: Sequence[tuple[str, float]] = [
         (row.label, row.cells[0].percent)
         for row in table.rows
-        if row.cells and row.cells[0].percent is not None
+        if row.cells
+        and row.cells[0].percent is not None
+        and not row.key.startswith(("geen", "none", "weet_niet"))
     ]  # type: ignore[misc]
     if not candidates:
         return ""

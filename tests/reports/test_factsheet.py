@@ -82,6 +82,7 @@ def test_forms_severity_and_tiers_sentences() -> None:
         "waterschappen (Figuur 3)."
     )
     assert sheet.ways_sentence.endswith("via sociale media (62%).")
+    assert sheet.effects_sentence.endswith("minder actief op sociale media (38%).")
     assert list(sheet.figures) == [
         "vormen",
         "ernst",
