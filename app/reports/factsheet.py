@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from app.reports.comparison import compare_share
 from app.reports.model import Cell, ReportTable
-from app.reports.views import ShownTable, present
+from app.reports.views import ShownTable, pivot_editions, present
 from app.reports.wording import (
     Comparison,
     Word,
@@ -48,24 +48,29 @@ TIERS: dict[str, Tier] = {
 class FactsheetSpec:
     """Which computed table and row plays which part in the factsheet.
 
-    Table ids are those of the report definitions; the tables given to
-    ``build_factsheet`` are already restricted to the tier, except ``tiers``.
+    Table ids are those of the report definitions (``{tier}`` is filled in:
+    ``factsheet_provincie_vormen``); those tables are restricted to the tier,
+    except ``tiers``, which holds every tier across the editions.
     """
 
-    forms: str = "factsheet_vormen"
-    """Trend: rows = total and the forms of aggression, columns = editions."""
-    total_row: str = "totaal"
-    severity: str = "factsheet_ernst"
-    """Trend: rows = less and more serious (share of everyone), columns = editions."""
+    forms: str = "factsheet_{tier}_vormen"
+    """Rows = total and the forms of aggression, columns = editions."""
+    total_row: str = "victim"
+    severity: str = "factsheet_{tier}_ernst"
+    """Rows = less and more serious (share of everyone), columns = editions."""
     serious_row: str = "ernstig"
     tiers: str = "factsheet_bestuurslagen"
-    """Rows = tiers (their codes as keys), columns = editions."""
-    ways: str | None = "factsheet_wijze"
-    effects: str | None = "factsheet_gevolgen"
+    """Tiers × editions (pivoted by :func:`app.reports.views.pivot_editions`)."""
+    ways: str = "factsheet_{tier}_uiting"
+    reporting: str = "factsheet_{tier}_melden"
+    effects: str = "factsheet_{tier}_effecten"
     reference_editions: int = 2
     """The headline compares with this many editions before the current one."""
     minor_below: float = 10.0
     """Forms below this share "komen weinig voor"."""
+
+    def table_id(self, name: str, tier: str) -> str:
+        return str(getattr(self, name)).format(tier=tier)
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,11 @@ class Factsheet:
     severity_sentence: str
     tiers_sentence: str
     ways_sentence: str
+    reporting_sentence: str
     effects_sentence: str
     figures: dict[str, Figure] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    """E.g. which earlier editions could not be tested (no published base)."""
 
 
 class FactsheetDataMissing(LookupError):
@@ -124,35 +131,45 @@ def compare_with_editions(
     edition: int,
     count: int,
     n_effective: float | None = None,
-) -> list[Comparison]:
-    """The current share of ``row_key`` against up to ``count`` earlier editions.
+) -> tuple[list[Comparison], list[int]]:
+    """The current share of ``row_key`` against the ``count`` editions before it.
 
-    Uses each edition's printed percentage and base (the cell's ``n``); an
-    edition without a percentage (a small cell, not asked) is skipped.
+    Uses each edition's printed percentage and base (the cell's ``n``). Returns the
+    comparisons and the editions that could not be tested: printed without a
+    base, so no test and no comparison word.
     """
     row = _row(table, row_key)
     current = row.cells[_column_index(table, edition)]
     if current.percent is None:
-        return []
+        return [], []
     earlier = sorted(
         (c.edition, i)
         for i, c in enumerate(table.columns)
         if c.edition is not None and c.edition < edition
     )
-    comparisons = []
+    comparisons: list[Comparison] = []
+    untested: list[int] = []
     for ref_edition, index in earlier[-count:] if count else []:
         ref = row.cells[index]
-        if ref.percent is None or ref.n <= 0:
+        if ref.percent is None:
+            continue
+        if ref.n <= 0:
+            untested.append(ref_edition)
             continue
         word = compare_share(
             current.percent, n_effective or current.n, ref.percent, ref.n
         )
         comparisons.append(Comparison(ref_edition, word))
-    return comparisons
+    return comparisons, untested
 
 
 def _tiers_sentence(
-    table: ReportTable, *, tier: Tier, edition: int, outcome: str
+    table: ReportTable,
+    *,
+    tier: Tier,
+    edition: int,
+    outcome: str,
+    n_effective: Mapping[str, float],
 ) -> str:
     try:
         index = _column_index(table, edition)
@@ -171,9 +188,13 @@ def _tiers_sentence(
             continue
         if cell.percent is None:
             continue
-        words.append(
-            (compare_share(focal.percent, focal.n, cell.percent, cell.n), other.plural)
+        word = compare_share(
+            focal.percent,
+            n_effective.get(tier.key, focal.n),
+            cell.percent,
+            n_effective.get(key, cell.n),
         )
+        words.append((word, other.plural))
     if not words:
         return ""
     order = ("evenveel", "meer", "minder")
@@ -194,38 +215,55 @@ def _tiers_sentence(
     return text + " (Figuur 3)."
 
 
+def _table(
+    tables: Mapping[str, ReportTable], spec: FactsheetSpec, name: str, tier: str
+) -> ReportTable | None:
+    return tables.get(spec.table_id(name, tier))
+
+
 def build_factsheet(
     tables: Mapping[str, ReportTable],
     *,
     tier: str,
     edition: int,
     spec: FactsheetSpec | None = None,
-    n_effective: float | None = None,
+    n_effective: Mapping[str, float] | None = None,
 ) -> Factsheet:
-    """The factsheet of ``tier`` from its computed tables (see ``FactsheetSpec``)."""
+    """The factsheet of ``tier`` from the computed tables (see ``FactsheetSpec``).
+
+    ``n_effective`` (per tier: Kish's effective n of the current share of victims)
+    makes the tests account for the weights, as the report tables' tests do;
+    without it the unweighted n is used.
+    """
     spec = spec or FactsheetSpec()
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
     t = TIERS[tier]
-    try:
-        forms = tables[spec.forms]
-        severity = tables[spec.severity]
-    except KeyError as exc:
-        raise FactsheetDataMissing(f"table {exc.args[0]} was not computed") from None
+    n_eff = dict(n_effective or {})
+    forms = _table(tables, spec, "forms", tier)
+    severity = _table(tables, spec, "severity", tier)
+    trend = _table(tables, spec, "tiers", tier)
+    for name, found in (("forms", forms), ("severity", severity), ("tiers", trend)):
+        if found is None:
+            raise FactsheetDataMissing(
+                f"table {spec.table_id(name, tier)} was not computed"
+            )
+    assert forms is not None and severity is not None and trend is not None
+    trend = pivot_editions(trend)
     population = f"de politieke ambtsdragers in {t.plural}"
     outcome = "agressie en/of intimidatie"
 
-    total = _row(forms, spec.total_row).cells[_column_index(forms, edition)]
+    total = _row(trend, t.key).cells[_column_index(trend, edition)]
     if total.percent is None:
         raise FactsheetDataMissing(
-            f"{forms.id}: too few respondents in {t.plural} for a percentage"
+            f"{trend.id}: too few respondents in {t.plural} for a percentage"
         )
-    comparisons = compare_with_editions(
-        forms,
-        spec.total_row,
+    comparisons, untested = compare_with_editions(
+        trend,
+        t.key,
         edition=edition,
         count=spec.reference_editions,
-        n_effective=n_effective,
+        n_effective=n_eff.get(t.key),
     )
     headline = headline_sentence(
         edition=edition,
@@ -238,41 +276,12 @@ def build_factsheet(
         f"{capitalize_first(quantifier(total.percent))} politieke ambtsdragers "
         f"{t.plural} kreeg te maken met agressie"
     )
-
-    index = _column_index(forms, edition)
-    shown_forms = [
-        (row, row.cells[index])
-        for row in forms.rows
-        if row.key != spec.total_row and row.cells[index].percent is not None
-    ]
-    shown_forms.sort(key=lambda rc: -(rc[1].percent or 0.0))
-    major = [rc for rc in shown_forms if (rc[1].percent or 0) >= spec.minor_below]
-    minor = [rc for rc in shown_forms if (rc[1].percent or 0) < spec.minor_below]
-    forms_sentence = ""
-    if major:
-        listed = [f"{_lower_first(r.label)} ({_pct(c)})" for r, c in major]
-        joined = (
-            listed[0]
-            if len(listed) == 1
-            else ", ".join(listed[:-1]) + " en " + listed[-1]
-        )
-        forms_sentence = (
-            f"Politieke ambtsdragers van {t.plural} ervaren met name {joined}."
-        )
-    if minor:
-        names = [_lower_first(r.label) for r, _ in minor]
-        subject = capitalize_first(" en ".join(names))
-        verb = "komt" if len(names) == 1 else "komen"
-        forms_sentence += f" {subject} {verb} weinig voor."
-    forms_sentence = (forms_sentence.strip() + " (Figuur 1).").replace(". (", " (")
-
-    severity_sentence = ""
-    serious = _row(severity, spec.serious_row).cells[_column_index(severity, edition)]
-    if serious.percent is not None:
-        severity_sentence = (
-            f"Van alle politieke ambtsdragers van {t.plural} maakte "
-            f"{quantifier(serious.percent)} ({_pct(serious)}) in {edition} een "
-            "incident mee dat zij als (zeer) ernstig beschouwen (Figuur 2)."
+    notes: list[str] = []
+    if untested:
+        years = " en ".join(str(y) for y in untested)
+        notes.append(
+            f"Met {years} is niet vergeleken: voor dat jaar is geen basis (n) "
+            "gepubliceerd, dus kan niet worden getoetst of het verschil significant is."
         )
 
     figures: dict[str, Figure] = {
@@ -288,41 +297,35 @@ def build_factsheet(
             "beoordeeld op schaal van 1-7. Uitgesplitst naar jaar.",
             present(severity),
         ),
-    }
-    tiers_sentence = ""
-    if spec.tiers in tables:
-        tiers_sentence = _tiers_sentence(
-            tables[spec.tiers], tier=t, edition=edition, outcome=outcome
-        )
-        figures["bestuurslagen"] = Figure(
+        "bestuurslagen": Figure(
             "Figuur 3",
             "Ervaring met agressie en intimidatie. Uitgesplitst naar bestuurslaag en jaar.",
-            present(tables[spec.tiers]),
-        )
-    ways_sentence = effects_sentence = ""
-    if spec.ways and spec.ways in tables:
-        ways = tables[spec.ways]
+            present(trend),
+        ),
+    }
+    ways = _table(tables, spec, "ways", tier)
+    reporting = _table(tables, spec, "reporting", tier)
+    effects = _table(tables, spec, "effects", tier)
+    if ways is not None:
         figures["wijze"] = Figure(
             "Figuur 4",
-            f"Meest voorkomende wijze(n) waarop agressie werd geuit tegen politieke "
+            "Meest voorkomende wijze(n) waarop agressie werd geuit tegen politieke "
             f"ambtsdragers van {t.plural}. Meerdere antwoorden mogelijk.",
             present(ways),
         )
-        ways_sentence = _top_sentence(
-            ways,
-            "De meest genoemde wijze waarop agressie tegen politieke ambtsdragers "
-            f"van {t.plural} werd geuit",
-        )
-    if spec.effects and spec.effects in tables:
-        effects = tables[spec.effects]
-        figures["gevolgen"] = Figure(
+    if reporting is not None:
+        figures["melden"] = Figure(
             "Figuur 5",
+            f"% politieke ambtsdragers van {t.plural} dat het incident intern heeft "
+            "besproken, intern heeft gemeld en/of extern heeft gemeld.",
+            present(reporting),
+        )
+    if effects is not None:
+        figures["gevolgen"] = Figure(
+            "Figuur 6",
             "Welke effecten of gevolgen hebben agressie en intimidatie voor u? "
             "Meerdere antwoorden mogelijk.",
             present(effects),
-        )
-        effects_sentence = _top_sentence(
-            effects, "Het meest genoemde gevolg van agressie en intimidatie"
         )
     return Factsheet(
         tier=t,
@@ -330,17 +333,93 @@ def build_factsheet(
         population=population,
         heading=heading,
         headline=headline,
-        forms_sentence=forms_sentence,
-        severity_sentence=severity_sentence,
-        tiers_sentence=tiers_sentence,
-        ways_sentence=ways_sentence,
-        effects_sentence=effects_sentence,
+        forms_sentence=_forms_sentence(forms, spec, t, edition),
+        severity_sentence=_severity_sentence(severity, spec, t, edition),
+        tiers_sentence=_tiers_sentence(
+            trend, tier=t, edition=edition, outcome=outcome, n_effective=n_eff
+        ),
+        ways_sentence=_top_sentence(
+            ways,
+            "De meest genoemde wijze waarop agressie tegen politieke ambtsdragers "
+            f"van {t.plural} werd geuit",
+        ),
+        reporting_sentence=_reporting_sentence(reporting, t),
+        effects_sentence=_top_sentence(
+            effects, "Het meest genoemde gevolg van agressie en intimidatie"
+        ),
         figures=figures,
+        notes=tuple(notes),
     )
 
 
-def _top_sentence(table: ReportTable, lead: str) -> str:
+def _forms_sentence(
+    forms: ReportTable, spec: FactsheetSpec, t: Tier, edition: int
+) -> str:
+    index = _column_index(forms, edition)
+    shown = [
+        (row, row.cells[index])
+        for row in forms.rows
+        if row.key != spec.total_row and row.cells[index].percent is not None
+    ]
+    shown.sort(key=lambda rc: -(rc[1].percent or 0.0))
+    major = [rc for rc in shown if (rc[1].percent or 0) >= spec.minor_below]
+    minor = [rc for rc in shown if (rc[1].percent or 0) < spec.minor_below]
+    parts: list[str] = []
+    if major:
+        listed = [f"{_lower_first(r.label)} ({_pct(c)})" for r, c in major]
+        joined = (
+            listed[0]
+            if len(listed) == 1
+            else ", ".join(listed[:-1]) + " en " + listed[-1]
+        )
+        parts.append(
+            f"Politieke ambtsdragers van {t.plural} ervaren met name {joined}."
+        )
+    if minor:
+        names = [_lower_first(r.label) for r, _ in minor]
+        verb = "komt" if len(names) == 1 else "komen"
+        parts.append(f"{capitalize_first(' en '.join(names))} {verb} weinig voor.")
+    if not parts:
+        return ""
+    return " ".join(parts)[:-1] + " (Figuur 1)."
+
+
+def _severity_sentence(
+    severity: ReportTable, spec: FactsheetSpec, t: Tier, edition: int
+) -> str:
+    serious = _row(severity, spec.serious_row).cells[_column_index(severity, edition)]
+    if serious.percent is None:
+        return ""
+    return (
+        f"Van alle politieke ambtsdragers van {t.plural} maakte "
+        f"{quantifier(serious.percent)} ({_pct(serious)}) in {edition} een "
+        "incident mee dat zij als (zeer) ernstig beschouwen (Figuur 2)."
+    )
+
+
+def _reporting_sentence(table: ReportTable | None, t: Tier) -> str:
+    """ "Van de … die te maken kregen met agressie, besprak bijna de helft (46%) het
+    incident intern; …" for each row with a percentage."""
+    if table is None:
+        return ""
+    parts = [
+        f"{_lower_first(row.label)}: {quantifier(row.cells[0].percent)} "
+        f"({whole_percent(row.cells[0].percent)}%)"
+        for row in table.rows
+        if row.cells and row.cells[0].percent is not None
+    ]
+    if not parts:
+        return ""
+    return (
+        f"Van de politieke ambtsdragers van {t.plural} die te maken kregen met "
+        f"agressie: {'; '.join(parts)} (Figuur 5)."
+    )
+
+
+def _top_sentence(table: ReportTable | None, lead: str) -> str:
     """ "<lead> is <label> (p%)." for the row with the largest share in the first column."""
+    if table is None:
+        return ""
     candidates: Sequence[tuple[str, float]] = [
         (row.label, row.cells[0].percent)
         for row in table.rows

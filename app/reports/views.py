@@ -13,10 +13,10 @@ report follows are applied here once, for the staff page and the factsheet alike
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.reports.charts import Chart, chart_for
-from app.reports.model import Cell, Column, ReportTable
+from app.reports.model import Cell, Column, ReportTable, Row
 from app.reports.numbers import nl_int, nl_percent
 
 SYMBOL = {"hoger": "▲", "lager": "▼"}
@@ -114,7 +114,48 @@ def legend_lines(table: ReportTable) -> tuple[str, ...]:
     )
 
 
+def pivot_editions(table: ReportTable) -> ReportTable:
+    """Groups × editions (e.g. "Provincies 2022" … "Provincies 2024" side by side)
+    turned into one row per group and one column per edition, as the report's trend
+    figures read; the chart then draws one line per group. Other tables as they are.
+    """
+    columns = table.columns
+    if not (
+        columns
+        and all(c.edition is not None for c in columns)
+        and any(c.breakdown for c in columns)
+    ):
+        return table
+    editions = sorted({c.edition for c in columns if c.edition is not None})
+    groups: dict[str, str] = {}
+    where: dict[tuple[str, int], int] = {}
+    for i, c in enumerate(columns):
+        assert c.edition is not None
+        key = c.key.removesuffix(f"_{c.edition}")
+        groups.setdefault(key, c.label.removesuffix(f" {c.edition}"))
+        where[(key, c.edition)] = i
+    single = len(table.rows) == 1
+    rows = tuple(
+        Row(
+            key if single else f"{row.key}_{key}",
+            label if single else f"{row.label}: {label}",
+            tuple(
+                row.cells[where[(key, e)]] if (key, e) in where else Cell(None, None, 0)
+                for e in editions
+            ),
+        )
+        for row in table.rows
+        for key, label in groups.items()
+    )
+    return replace(
+        table,
+        columns=tuple(Column(str(e), str(e), None, e, None) for e in editions),
+        rows=rows,
+    )
+
+
 def present(table: ReportTable) -> ShownTable:
+    table = pivot_editions(table)
     cells = [c for r in table.rows for c in r.cells]
     notes = list(table.footnotes)
     if any(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,8 @@ from app.reports.factsheet import (
     build_factsheet,
     compare_with_editions,
 )
-from tests.reports.tables import factsheet_tables, forms_table
+from app.reports.model import Cell, Row
+from tests.reports.tables import factsheet_tables, forms_table, tiers_table
 
 
 def z_p(p1: float, n1: int, p2: float, n2: int) -> float:
@@ -42,26 +44,33 @@ def test_words_follow_the_test_not_the_raw_difference() -> None:
     table = forms_table()
     row = table.rows[0]
     cells = list(row.cells)
-    cells[4] = type(cells[4])(59.0, None, 40)
-    small = type(table)(
-        **{
-            **table.__dict__,
-            "rows": (type(row)(row.key, row.label, tuple(cells)), *table.rows[1:]),
-        }
+    cells[4] = Cell(59.0, None, 40)
+    small = replace(
+        table, rows=(Row(row.key, row.label, tuple(cells)), *table.rows[1:])
     )
     assert z_p(0.47, 170, 0.59, 40) > 0.05
-    words = compare_with_editions(small, "totaal", edition=2024, count=2)
+    words, untested = compare_with_editions(small, "victim", edition=2024, count=2)
     assert [(c.edition, c.word) for c in words] == [
         (2020, "evenveel"),
         (2022, "evenveel"),
     ]
+    assert untested == []
 
 
 def test_effective_n_can_only_weaken_a_difference() -> None:
-    words = compare_with_editions(
-        forms_table(), "totaal", edition=2024, count=3, n_effective=40
+    words, _ = compare_with_editions(
+        forms_table(), "victim", edition=2024, count=3, n_effective=40
     )
     assert [c.word for c in words] == ["evenveel", "evenveel", "evenveel"]
+
+
+def test_an_edition_printed_without_a_base_gets_no_word_and_a_note() -> None:
+    tables = factsheet_tables()
+    tables["factsheet_bestuurslagen"] = tiers_table(published_2020=False)
+    sheet = build_factsheet(tables, tier="provincie", edition=2024)
+    assert sheet.headline.endswith("intimidatie. Dat is minder dan in 2022.")
+    assert "2020" not in sheet.headline
+    assert any(note.startswith("Met 2020 is niet vergeleken") for note in sheet.notes)
 
 
 def test_forms_severity_and_tiers_sentences() -> None:
@@ -93,7 +102,11 @@ def test_forms_severity_and_tiers_sentences() -> None:
 
 
 def test_waterschap_is_minder_than_both_others() -> None:
-    sheet = build_factsheet(factsheet_tables(), tier="waterschap", edition=2024)
+    tables = {
+        key.replace("provincie", "waterschap"): table
+        for key, table in factsheet_tables().items()
+    }
+    sheet = build_factsheet(tables, tier="waterschap", edition=2024)
     assert (
         "minder te maken met agressie en/of intimidatie dan die van gemeenten en provincies"
         in sheet.tiers_sentence
@@ -102,8 +115,8 @@ def test_waterschap_is_minder_than_both_others() -> None:
 
 def test_missing_tables_and_unknown_tiers_are_refused() -> None:
     tables = factsheet_tables()
-    del tables["factsheet_ernst"]
-    with pytest.raises(FactsheetDataMissing, match="factsheet_ernst"):
+    del tables["factsheet_provincie_ernst"]
+    with pytest.raises(FactsheetDataMissing, match="factsheet_provincie_ernst"):
         build_factsheet(tables, tier="provincie", edition=2024)
     with pytest.raises(ValueError, match="unknown tier"):
         build_factsheet(factsheet_tables(), tier="rijk", edition=2024)

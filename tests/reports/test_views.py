@@ -6,7 +6,7 @@ import pytest
 
 from app.reports.charts import chart_for
 from app.reports.numbers import nl_int, nl_percent
-from app.reports.views import SMALL_CELL_NOTE, SUPPRESSED_NOTE, present
+from app.reports.views import SMALL_CELL_NOTE, SUPPRESSED_NOTE, pivot_editions, present
 from tests.reports.tables import breakdown_table, forms_table, ways_table
 
 
@@ -69,3 +69,17 @@ def test_bar_chart_lengths_are_proportional_and_small_cells_have_no_bar() -> Non
     )  # 2 rows × 3 percentage cells; counts and "–" get none
     assert [i.label for i in grouped.legend][:3] == ["Totaal", "Mannen", "Vrouwen"]
     assert "7 van 12" in [t.lines[0] for t in grouped.texts]
+
+
+def test_groups_by_edition_pivot_into_one_line_per_group() -> None:
+    from tests.reports.tables import tiers_table
+
+    table = pivot_editions(tiers_table())
+    assert [r.key for r in table.rows] == ["gemeente", "provincie", "waterschap"]
+    assert [r.label for r in table.rows] == ["Gemeenten", "Provincies", "Waterschappen"]
+    assert [c.edition for c in table.columns] == [2014, 2016, 2018, 2020, 2022, 2024]
+    assert [c.percent for c in table.rows[1].cells] == [25, 36, 37, 49, 59, 47]
+    assert table.rows[2].cells[-1].n == 146
+    chart = chart_for(table)
+    assert chart is not None and len(chart.lines) == 3
+    assert pivot_editions(breakdown_table()) == breakdown_table()  # no editions: as is
