@@ -101,6 +101,7 @@ def _register_domain_commands() -> None:
         "app.mailings.cli",
         "app.monitoring.cli",
         "app.exports.cli",
+        "app.reports.cli",
         "app.demo.cli",
     ):
         try:

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     """Defaults to true when ``base_url`` is https."""
     monitor_min_cell: int = Field(default=5, ge=0)
     """Cells based on fewer people are suppressed in monitor downloads."""
+    disclosure_min_cell: int = Field(default=5, ge=1)
+    """Report tables and factsheets suppress cells resting on fewer respondents:
+    a function with few holders in a breakdown cell identifies a person."""
+    report_min_n: int = Field(default=50, ge=1)
+    """Below this base a report cell shows the unweighted count, untested (as the report does)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     smtp: SmtpSettings = SmtpSettings()
