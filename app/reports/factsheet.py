@@ -21,6 +21,7 @@ from app.reports.wording import (
     Comparison,
     Word,
     capitalize_first,
+    headline_count_sentence,
     headline_sentence,
     quantifier,
     whole_percent,
@@ -103,9 +104,12 @@ class FactsheetDataMissing(LookupError):
 
 
 def _column_index(table: ReportTable, edition: int) -> int:
+    """The column of ``edition``; in a table without editions, its first column."""
     for i, column in enumerate(table.columns):
         if column.edition == edition:
             return i
+    if table.columns and all(c.edition is None for c in table.columns):
+        return 0
     raise FactsheetDataMissing(f"{table.id}: no column for edition {edition}")
 
 
@@ -254,28 +258,40 @@ def build_factsheet(
     outcome = "agressie en/of intimidatie"
 
     total = _row(trend, t.key).cells[_column_index(trend, edition)]
-    if total.percent is None:
-        raise FactsheetDataMissing(
-            f"{trend.id}: too few respondents in {t.plural} for a percentage"
+    comparisons: list[Comparison] = []
+    untested: list[int] = []
+    if total.percent is not None:
+        comparisons, untested = compare_with_editions(
+            trend,
+            t.key,
+            edition=edition,
+            count=spec.reference_editions,
+            n_effective=n_eff.get(t.key),
         )
-    comparisons, untested = compare_with_editions(
-        trend,
-        t.key,
-        edition=edition,
-        count=spec.reference_editions,
-        n_effective=n_eff.get(t.key),
-    )
-    headline = headline_sentence(
-        edition=edition,
-        percent=total.percent,
-        population=population,
-        outcome=f"te maken met {outcome}",
-        comparisons=comparisons,
-    )
-    heading = (
-        f"{capitalize_first(quantifier(total.percent))} politieke ambtsdragers "
-        f"{t.plural} kreeg te maken met agressie"
-    )
+        headline = headline_sentence(
+            edition=edition,
+            percent=total.percent,
+            population=population,
+            outcome=f"te maken met {outcome}",
+            comparisons=comparisons,
+        )
+        heading = (
+            f"{capitalize_first(quantifier(total.percent))} politieke ambtsdragers "
+            f"{t.plural} kreeg te maken met agressie"
+        )
+    elif total.count is not None:
+        headline = headline_count_sentence(
+            edition=edition,
+            count=total.count,
+            n=total.n,
+            population=population.removeprefix("de "),
+            outcome=f"te maken met {outcome}",
+        )
+        heading = f"Agressie tegen politieke ambtsdragers van {t.plural}"
+    else:
+        raise FactsheetDataMissing(
+            f"{trend.id}: no figure for {t.plural} in {edition} (suppressed or empty)"
+        )
     notes: list[str] = []
     if untested:
         years = " en ".join(str(y) for y in untested)

@@ -144,3 +144,15 @@ def headline_sentence(
     first = f"In {edition} kreeg {share} van {population} {outcome}."
     second = comparison_sentence(comparisons)
     return f"{first} {second}" if second else first
+
+
+def headline_count_sentence(
+    *, edition: int, count: int, n: int, population: str, outcome: str
+) -> str:
+    """The headline when the base is too small for a percentage: the unweighted
+    count, as the report gives it, and no comparison (a count is never tested)."""
+    return (
+        f"In {edition} kregen {count} van de {n} ondervraagde {population} {outcome}. "
+        "Dat zijn te weinig respondenten voor een percentage en voor een vergelijking "
+        "met eerdere jaren."
+    )
