@@ -109,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
     from app.questionnaires.routes import router as questionnaires_router
+    from app.reports.routes import router as reports_router
     from app.responses.routes import router as responses_router
     from app.samples.routes import router as samples_router
     from app.staff.routes import router as staff_router
@@ -121,6 +122,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(mailings_router, prefix="/staff")
     app.include_router(monitoring_router, prefix="/staff")
     app.include_router(exports_router, prefix="/staff")
+    app.include_router(reports_router, prefix="/staff")
 
 
 def app_factory() -> FastAPI:
