@@ -97,6 +97,7 @@ class Run:
                 started,
                 completed,
                 updated,
+                invitation_id,
                 extra,
                 *attrs,
                 times,
@@ -118,6 +119,7 @@ class Run:
                     completed or updated,
                     attributes,
                     times,
+                    invitation_id,
                 )
             )
         return records

@@ -21,6 +21,7 @@ from app.exports.errors import ExportOptionsError
 from app.exports.layout import Layout, build_layout
 from app.exports.models import PopulationCount
 from app.exports.paradata import paradata_variables
+from app.exports.rotation import rotation_variables
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
 from app.exports.writers.xlsx import MAX_ROWS
@@ -116,6 +117,7 @@ async def prepare_export(
         fixed=[
             *fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
             *paradata_variables(compiled_versions),
+            *rotation_variables(compiled_versions),
         ],
     )
     by_id = {c.version.id: c for c in counts}
