@@ -153,9 +153,7 @@ async def test_order_is_stable_on_resume_and_back_and_exported_as_shown(
         page2 = (await client.get(page2_path)).text
         rows = shown_rows(page2, "q_grid")
         assert rows[-1] == "r_z"  # fixed statement keeps its place
-        back = await client.post(
-            page2_path, data={"nav": "back", "_shown": "q_grid"}
-        )
+        back = await client.post(page2_path, data={"nav": "back", "_shown": "q_grid"})
         again = (await client.get(page_path(back))).text
         assert shown_codes(again, "q_pick") == codes  # after "vorige"
         data = {f"q_grid.{row}": "1" for row in rows} | {"_shown": "q_grid"}
