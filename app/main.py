@@ -111,11 +111,14 @@ def _include_routers(app: FastAPI) -> None:
     from app.questionnaires.routes import router as questionnaires_router
     from app.reports.routes import router as reports_router
     from app.responses.routes import router as responses_router
+    from app.reviews.routes import public_router as reviews_public_router
+    from app.reviews.routes import staff_router as reviews_router
     from app.samples.routes import router as samples_router
     from app.staff.routes import router as staff_router
 
     app.include_router(responses_router)
     app.include_router(mailings_public_router)
+    app.include_router(reviews_public_router)
     app.include_router(staff_router, prefix="/staff")
     app.include_router(questionnaires_router, prefix="/staff")
     app.include_router(samples_router, prefix="/staff")
@@ -123,6 +126,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(monitoring_router, prefix="/staff")
     app.include_router(exports_router, prefix="/staff")
     app.include_router(reports_router, prefix="/staff")
+    app.include_router(reviews_router, prefix="/staff")
 
 
 def app_factory() -> FastAPI:
