@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from app.samples.tables import TableLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or installed tree) holding questionnaires/, mailings/, templates/."""
@@ -78,6 +81,28 @@ class SamplesSettings(BaseModel):
     """Rows per INSERT executemany when importing frames and creating invitations."""
     max_reported_problems: int = Field(default=5000, ge=10)
     """Problems kept in a rejection report; the total is always counted."""
+    max_rows: int = Field(default=1_000_000, ge=1)
+    """Rows an address file may have (CSV and XLSX); more is refused."""
+    max_columns: int = Field(default=200, ge=10, le=16_384)
+    """Columns a row may have; XLSX cells beyond it are refused as they are read."""
+    max_xlsx_cells: int = Field(default=5_000_000, ge=1000)
+    """Cell elements in an XLSX sheet, empty ones included (reading costs
+    about 2 s of CPU per million cells)."""
+    max_xlsx_unpacked_mb: int = Field(default=512, ge=1)
+    """Total unpacked size of an XLSX file's parts, checked before any parsing."""
+    max_read_seconds: float = Field(default=60.0, gt=0)
+    """Reading an XLSX file longer than this is given up (per pass)."""
+
+    def table_limits(self) -> TableLimits:
+        from app.samples.tables import TableLimits
+
+        return TableLimits(
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+            max_cells=self.max_xlsx_cells,
+            max_unpacked_bytes=self.max_xlsx_unpacked_mb * 1024 * 1024,
+            max_seconds=self.max_read_seconds,
+        )
 
 
 class Settings(BaseSettings):
@@ -111,10 +136,26 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=10, ge=1, le=24 * 14)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    """Failures count within this window; the first lock lasts as long and
+    every further lock of the same account twice as long as the one before."""
+    login_lock_max_minutes: int = Field(default=24 * 60, ge=1)
+    """The longest lock (after many lockouts in a row)."""
+    login_address_max_failures: int = Field(default=50, ge=1)
+    """Failures from one client address (on any accounts) before it is locked,
+    except for accounts that logged in from it before."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
+    connecting address is the client, whatever headers say."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
     monitor_min_cell: int = Field(default=5, ge=0)
     """Cells based on fewer people are suppressed in monitor downloads."""
+    disclosure_min_cell: int = Field(default=5, ge=1)
+    """Report tables and factsheets suppress cells resting on fewer respondents:
+    a function with few holders in a breakdown cell identifies a person."""
+    report_min_n: int = Field(default=50, ge=1)
+    """Below this base a report cell shows the unweighted count, untested (as the report does)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     smtp: SmtpSettings = SmtpSettings()

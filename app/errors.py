@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,24 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def is_staff_request(request: Request) -> bool:
+    path = request.url.path
+    return path == "/staff" or path.startswith("/staff/")
+
+
+def render_error(request: Request, status: int, title: str, message: str) -> Response:
+    """The error page for ``request``: staff or respondent page, htmx partial
+    or JSON, whatever asked."""
+    return _render(request, status, title, message)
+
+
 def _render(request: Request, status: int, title: str, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": title, "detail": message}, status_code=status)
     templates = getattr(request.app.state, "templates", None)
     if templates is None:  # the app failed early; stay plain
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
-    is_staff = request.url.path.startswith("/staff")
-    name = "staff/error.html" if is_staff else "error.html"
+    name = "staff/error.html" if is_staff_request(request) else "error.html"
     if request.headers.get("HX-Request") == "true":
         name = "_error.html"
     return templates.TemplateResponse(
@@ -126,16 +137,41 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return _render(request, 422, "Ongeldige invoer", message + ".")
 
 
+RESPONDENT_FAULT = (
+    "Er ging iets mis aan onze kant. Uw eerdere antwoorden zijn bewaard; "
+    "probeer het zo opnieuw."
+)
+STAFF_FAULT = (
+    "Er ging iets mis aan de kant van veldwerk; er is niets half opgeslagen "
+    "(de hele handeling is teruggedraaid). Probeer het opnieuw. Blijft het "
+    "misgaan, geef dan het tijdstip door aan de beheerder: de foutmelding "
+    "staat in het serverlog."
+)
+
+
+def _bad_input(exc: BaseException) -> bool:
+    """A database refusing a value from outside (out of range, bad bytes):
+    the input was wrong, not the server."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc.orig, DataError) or "DataError" in type(exc.orig).__name__
+    return False
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    if _bad_input(exc):
+        log.warning(
+            "bad input refused by the database on %s: %s", request.url.path, exc
+        )
+        return _render(
+            request, 422, "Ongeldige invoer", "Een waarde in het verzoek kan niet."
+        )
     log.exception(
         "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
     )
-    return _render(
-        request,
-        500,
-        "Er ging iets mis",
-        "Er ging iets mis aan onze kant. Uw eerdere antwoorden zijn bewaard; probeer het zo opnieuw.",
-    )
+    message = STAFF_FAULT if is_staff_request(request) else RESPONDENT_FAULT
+    return _render(request, 500, "Er ging iets mis", message)
 
 
 def install_error_handlers(app: FastAPI) -> None:

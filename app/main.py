@@ -15,13 +15,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
-from app.web import STATIC_DIR, SecurityHeadersMiddleware, create_templates
+from app.web import (
+    STATIC_DIR,
+    HostileInputMiddleware,
+    SecurityHeadersMiddleware,
+    create_templates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
+    app.add_middleware(HostileInputMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
+    if settings.trusted_proxies:
+        # Only a configured proxy's X-Forwarded-For names the client (login
+        # throttling counts per address); uvicorn's own handling is off.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
 
@@ -96,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
     from app.questionnaires.routes import router as questionnaires_router
+    from app.reports.routes import router as reports_router
     from app.responses.routes import router as responses_router
     from app.samples.routes import router as samples_router
     from app.staff.routes import router as staff_router
@@ -108,6 +122,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(mailings_router, prefix="/staff")
     app.include_router(monitoring_router, prefix="/staff")
     app.include_router(exports_router, prefix="/staff")
+    app.include_router(reports_router, prefix="/staff")
 
 
 def app_factory() -> FastAPI:

@@ -34,6 +34,7 @@ from app.exports.writers.csv import CsvEncoder, ZipStream
 from app.exports.writers.parquet import ParquetWriter
 from app.exports.writers.stats import ColumnStore, write_dta, write_sav
 from app.exports.writers.xlsx import XlsxWriter
+from app.responses import paradata
 
 CHUNK_ROWS = 2000
 FILE_CHUNK = 256 * 1024
@@ -98,6 +99,7 @@ class Run:
                 updated,
                 extra,
                 *attrs,
+                times,
             ) = row
             attributes = dict(extra or {})
             attributes.update(
@@ -115,6 +117,7 @@ class Run:
                     started,
                     completed or updated,
                     attributes,
+                    times,
                 )
             )
         return records
@@ -213,7 +216,9 @@ async def _chunks(
     async for raw in queries.stream_rows(
         session, plan.selection, chunk_size=CHUNK_ROWS
     ):
-        yield raw
+        # Page times of the chunk's responses, for the paradata columns.
+        times = await paradata.times_for(session, [row[0] for row in raw])
+        yield [(*row, times.get(row[0], {})) for row in raw]
 
 
 def _codebook_files(book: dict[str, Any]) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ from app.exports.encode import fixed_variables
 from app.exports.errors import ExportOptionsError
 from app.exports.layout import Layout, build_layout
 from app.exports.models import PopulationCount
+from app.exports.paradata import paradata_variables
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
 from app.exports.writers.xlsx import MAX_ROWS
@@ -109,9 +110,13 @@ async def prepare_export(
         )
     scheme = scheme_for(request.questionnaire)
     labels = [v.version for v in versions]
+    compiled_versions = [compiled(v) for v in versions]
     layout = build_layout(
-        [compiled(v) for v in versions],
-        fixed=fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+        compiled_versions,
+        fixed=[
+            *fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+            *paradata_variables(compiled_versions),
+        ],
     )
     by_id = {c.version.id: c for c in counts}
     version_rows = tuple(

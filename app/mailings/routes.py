@@ -10,10 +10,9 @@ in its own sandboxed page (CSP ``sandbox``), framed by the staff page.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -24,6 +23,7 @@ from app.mailings import composer, delivery, schemas, service
 from app.mailings.calendar import format_date_nl, format_moment_nl
 from app.mailings.deps import MailingDep, WaveDep
 from app.mailings.mail_view import parse_caught
+from app.params import IdPath, IdQuery, PageQuery
 from app.samples import catalogue
 from app.samples.models import Wave
 from app.staff.deps import FieldworkDep
@@ -221,7 +221,7 @@ async def delete_recess(
     session: SessionDep,
     wave: WaveDep,
     staff: FieldworkDep,
-    recess_id: int,
+    recess_id: IdPath,
 ) -> Response:
     await service.delete_recess(session, wave=wave, recess_id=recess_id, actor=staff)
     return hx_redirect(request, _plan_url(wave.slug, "Reces verwijderd."))
@@ -345,7 +345,7 @@ async def show_mailing(
     wave: WaveDep,
     mailing: MailingDep,
     staff: FieldworkDep,
-    invitation: Annotated[int | None, Query(ge=1)] = None,
+    invitation: IdQuery | None = None,
 ) -> Response:
     candidates = await delivery.preview_candidates(session, mailing=mailing)
     chosen = invitation or (candidates[0][0] if candidates else None)
@@ -384,7 +384,7 @@ async def preview_html(
     wave: WaveDep,
     mailing: MailingDep,
     staff: FieldworkDep,
-    invitation_id: int,
+    invitation_id: IdPath,
 ) -> Response:
     preview = await delivery.preview(
         session, settings, wave=wave, mailing=mailing, invitation_id=invitation_id
@@ -438,7 +438,7 @@ async def list_mail(
     session: SessionDep,
     settings: SettingsDep,
     staff: FieldworkDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
 ) -> Response:
     per_page = 50
     mails, total = await delivery.list_caught_mails(
@@ -462,7 +462,7 @@ async def list_mail(
 
 @router.get("/mail/{mail_id}", name="caught_mail")
 async def show_mail(
-    request: Request, session: SessionDep, staff: FieldworkDep, mail_id: int
+    request: Request, session: SessionDep, staff: FieldworkDep, mail_id: IdPath
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
     return render(
@@ -474,7 +474,7 @@ async def show_mail(
 
 @router.get("/mail/{mail_id}/html")
 async def show_mail_html(
-    session: SessionDep, staff: FieldworkDep, mail_id: int
+    session: SessionDep, staff: FieldworkDep, mail_id: IdPath
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
     return sandboxed_html(parse_caught(mail.raw).html or "")

@@ -4,6 +4,11 @@ A test run is an ordinary invitation marked ``is_test`` in a wave of its own,
 with its response pinned to the chosen version. The respondent pages then show
 which routing conditions fired. Test invitations are never counted by the
 monitor, mailed, or exported.
+
+Drafts (checked files not yet published) can be test-run too: every review
+round would otherwise burn a version number. ``start_draft`` stores the draft
+as a version row marked ``is_draft`` (see ``service.store_draft``), which no
+wave can field.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
+from app.questionnaires import loader
+from app.questionnaires import service as questionnaires_service
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
 from app.samples import catalogue
@@ -62,3 +69,28 @@ async def start(
     invitation.last_activity_at = now
     await session.flush()
     return token
+
+
+async def start_draft(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    data: bytes,
+    filename: str,
+    attributes: dict[str, str],
+    started_by_id: int | None = None,
+) -> tuple[QuestionnaireVersion, str]:
+    """Check a draft file's bytes, store it as a draft and start a test run on it.
+
+    Raises ``DefinitionErrors`` (file, line, reason) when the draft is broken:
+    a draft must pass the same checks as a version before anyone walks it.
+    """
+    compiled = loader.load_bytes(data, filename)
+    draft = await questionnaires_service.store_draft(
+        session,
+        compiled=compiled,
+        text=data.decode("utf-8-sig"),
+        stored_by_id=started_by_id,
+    )
+    token = await start(session, settings, version=draft, attributes=attributes)
+    return draft, token

@@ -77,6 +77,7 @@ async def welcome(
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
+    await service.link_opened(db, survey)
     return render(request, "responses/welcome.html", _framed(survey, token=token))
 
 

@@ -146,6 +146,13 @@ async def open_survey(
     return survey
 
 
+async def link_opened(db: RespondentDb, survey: Survey) -> None:
+    """The welcome page is shown: remember the link's first opening (paradata
+    for reminder audiences). Test links are left alone."""
+    if not survey.invitation.is_test:
+        await store.mark_opened(db, survey.invitation.id, utcnow())
+
+
 def _check_window(wave: WaveWindow, today: dt.date) -> None:
     if wave.opens_on is not None and today < wave.opens_on:
         raise SurveyNotOpen()

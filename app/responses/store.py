@@ -307,6 +307,7 @@ def _statements(dialect: str) -> _Statements:
         "first_shown_at": _param("v_first_shown_at", v.c.first_shown_at),
         "last_shown_at": _param("v_now", v.c.last_shown_at),
         "submitted_at": _param("v_now", v.c.submitted_at),
+        "first_submitted_at": _param("v_now", v.c.first_submitted_at),
         "seconds_spent": _param("v_seconds", v.c.seconds_spent),
         "submissions": literal(1, v.c.submissions.type),
     }
@@ -478,6 +479,17 @@ async def insert_response(
     if created is not None:
         await _execute(db, built.invitation, params)
     return created
+
+
+async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
+    """Stamp the link's first opening (the welcome page); later openings change
+    nothing. Not a watched column of the monitor's triggers."""
+    i = Invitation.__table__
+    await db.connection.execute(
+        update(i)
+        .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
+        .values(opened_at=now)
+    )
 
 
 # --- running statements ------------------------------------------------------

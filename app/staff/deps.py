@@ -14,6 +14,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from app.config import Settings
 from app.db import SessionDep
@@ -30,6 +31,42 @@ def session_cookie_name(settings: Settings) -> str:
     # The __Host- prefix makes browsers refuse the cookie unless Secure, host-only
     # and Path=/; it is only usable over https.
     return "__Host-veldwerk_session" if settings.cookies_secure else "veldwerk_session"
+
+
+def login_csrf_cookie_name(settings: Settings) -> str:
+    """The login form's CSRF cookie: ``__Host-`` like the session cookie when secure."""
+    return (
+        "__Host-veldwerk_login_csrf"
+        if settings.cookies_secure
+        else "veldwerk_login_csrf"
+    )
+
+
+def set_login_csrf_cookie(
+    response: Response, token: str, *, request: Request, settings: Settings
+) -> None:
+    """Set the login CSRF cookie: ``Secure`` whenever the site or the request is
+    https, so the token never travels over plain http once https is in use."""
+    secure = settings.cookies_secure or request.url.scheme == "https"
+    response.set_cookie(
+        login_csrf_cookie_name(settings),
+        token,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        # __Host- cookies must have Path=/ (and no Domain).
+        path="/" if settings.cookies_secure else "/staff",
+    )
+
+
+def delete_login_csrf_cookie(response: Response, *, settings: Settings) -> None:
+    response.delete_cookie(
+        login_csrf_cookie_name(settings),
+        path="/" if settings.cookies_secure else "/staff",
+        secure=settings.cookies_secure,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def check_origin(request: Request, settings: Settings) -> None:

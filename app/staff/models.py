@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampMixin, utcnow
@@ -76,6 +76,26 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(Base):
+    """Failed-attempt counter and lock of one account, address or second factor.
+
+    One row per key (``account:<email>``, ``ip:<address>``, ``totp:<user id>``),
+    counted up with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+    *before* the password is checked: the row lock makes concurrent attempts
+    on one key wait for each other in every process, so no more than the
+    limit are ever checked. ``lockouts`` doubles the next lock (reset by a
+    successful login).
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):
