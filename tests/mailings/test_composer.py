@@ -95,7 +95,8 @@ class TestTemplates:
                     assert "dinsdag 21 mei 2024" in part
                     assert "/u/7-" in part
                 flat = " ".join(mail.text.split())
-                assert "anoniem" in flat or "niet per organisatie" in flat
+                assert "vertrouwelijk" in flat and "anoniem" not in flat
+                assert "alleen over groepen" in flat and "herinnering" in flat
                 assert mail.subject and "\n" not in mail.subject
 
     def test_organisation_mail_asks_to_forward(self, settings: Settings) -> None:

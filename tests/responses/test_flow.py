@@ -57,7 +57,7 @@ class TestWelcome:
         assert page.status_code == 200
         assert "Welkom bij deze korte vragenlijst" in page.text
         assert "ongeveer 3 minuten" in page.text
-        assert "anoniem" in page.text
+        assert "vertrouwelijk" in page.text
 
     @pytest.mark.parametrize(
         "token", ["x" * 32, "short", "../../etc/passwd", "%00" * 5, "a" * 300]
