@@ -2,8 +2,13 @@
 
 Pure: takes the compiled version, the answers and attributes (and, after a
 failed submission, the raw form and its errors) and returns dataclasses. The
-templates only lay it out. Texts are piped here (``${function}`` → "burgemeester")
-and stay plain text: Jinja escapes them.
+templates only lay it out. Every text a respondent sees is piped here
+(``${function}`` → "burgemeester"), the welcome and thank-you texts and help
+resources too (``survey_texts``): templates never show a definition's text
+unpiped. Short texts (questions, options, rows) stay plain text that Jinja
+escapes; the longer ones the format allows markup in (welcome, thanks, page
+intro, information blocks) become HTML through ``questionnaires.markup``, with
+piped values quoted so they stay literal.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.questionnaires import rotation, routing
+from app.questionnaires import markup, rotation, routing
 from app.questionnaires.compiler import CompiledQuestionnaire
-from app.questionnaires.definition import other_key
+from app.questionnaires.definition import HelpResource, other_key
 
 FormData = Mapping[str, Sequence[str]]
 
@@ -65,13 +70,15 @@ class QuestionView:
     max_length: int | None = None
     unit: str | None = None
     title: str | None = None
+    html: Markup | None = None
+    """An information block's text, rendered from its markup."""
 
 
 @dataclass(slots=True)
 class PageView:
     id: str
     title: str | None
-    intro: str | None
+    intro: Markup | None
     questions: list[QuestionView]
     errors: list[tuple[str, str, str]]
     """(anchor id, item, message) for the summary at the top: one entry per
@@ -106,7 +113,7 @@ def build_page(
     return PageView(
         id=page.id,
         title=routing.pipe(page.title, cq, answers, attributes) if page.title else None,
-        intro=routing.pipe(page.intro, cq, answers, attributes) if page.intro else None,
+        intro=markup_html(page.intro, cq, answers, attributes) if page.intro else None,
         questions=views,
         errors=summary,
     )
@@ -147,6 +154,45 @@ def _after_colon(message: str) -> str:
     return message
 
 
+def markup_html(
+    text: str,
+    cq: CompiledQuestionnaire,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+) -> Markup:
+    """A text that may hold markup, piped (values quoted) and rendered to HTML."""
+    return markup.to_html(routing.pipe(text, cq, answers, attributes, markup.quote))
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyTexts:
+    """The texts around the pages: welcome, thanks and help resources, piped."""
+
+    welcome: Markup
+    thanks: Markup
+    help_resources: list[HelpResource]
+
+
+def survey_texts(
+    cq: CompiledQuestionnaire,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+) -> SurveyTexts:
+    definition = cq.definition
+
+    def piped(text: str | None) -> str | None:
+        return routing.pipe(text, cq, answers, attributes) if text else text
+
+    return SurveyTexts(
+        welcome=markup_html(definition.welcome, cq, answers, attributes),
+        thanks=markup_html(definition.thanks, cq, answers, attributes),
+        help_resources=[
+            r.model_copy(update={"label": piped(r.label), "text": piped(r.text)})
+            for r in definition.help_resources
+        ],
+    )
+
+
 def _anchor(field_name: str) -> str:
     return "f-" + field_name.replace(".", "-")
 
@@ -180,7 +226,12 @@ def _question(
         "error": errors.get(model.id),
     }
     if model.type == "info":
-        return QuestionView(**base, title=getattr(model, "title", None))
+        title = getattr(model, "title", None)
+        return QuestionView(
+            **base,
+            title=routing.pipe(title, cq, answers, attributes) if title else None,
+            html=markup_html(model.text, cq, answers, attributes),
+        )
     stored = answers.get(model.id)
     other_key_ = other_key(model.id)
     other_form = _submitted(form, other_key_)
@@ -208,7 +259,9 @@ def _question(
             for n in range(model.min, model.max + 1)
         ]
         extra.update(
-            scale_points=points, min_label=model.min_label, max_label=model.max_label
+            scale_points=points,
+            min_label=routing.pipe(model.min_label, cq, answers, attributes),
+            max_label=routing.pipe(model.max_label, cq, answers, attributes),
         )
     if model.type in ("number", "text"):
         submitted = _submitted(form, model.id)
@@ -223,7 +276,8 @@ def _question(
         elif stored is not None and not isinstance(stored, dict):
             extra["value"] = str(stored)
     if model.type == "number":
-        extra.update(minimum=model.min, maximum=model.max, unit=model.unit)
+        unit = routing.pipe(model.unit, cq, answers, attributes) if model.unit else None
+        extra.update(minimum=model.min, maximum=model.max, unit=unit)
     if model.type == "text":
         extra.update(multiline=model.multiline, max_length=model.max_length)
     return QuestionView(**base, **extra)

@@ -56,19 +56,29 @@ def _context(survey: Survey, **extra: object) -> dict[str, object]:
     }
 
 
+def _framed(survey: Survey, **extra: object) -> dict[str, object]:
+    """``_context`` plus the piped welcome, thanks and help texts."""
+    texts = rendering.survey_texts(
+        survey.compiled,
+        survey.response.answers if survey.response is not None else {},
+        survey.attributes,
+    )
+    return _context(survey, texts=texts, **extra)
+
+
 @router.get("/s/{token}", name="survey_start_page")
 async def welcome(
     request: Request, token: Token, db: DbDep, versions: VersionsDep
 ) -> Response:
     survey = await service.open_survey(db, token=token, versions=versions)
     if survey.is_complete:
-        return render(request, "responses/completed.html", _context(survey))
+        return render(request, "responses/completed.html", _framed(survey))
     if survey.response is not None:
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
     await service.link_opened(db, survey)
-    return render(request, "responses/welcome.html", _context(survey, token=token))
+    return render(request, "responses/welcome.html", _framed(survey, token=token))
 
 
 @router.post("/s/{token}")
@@ -172,7 +182,7 @@ async def _render_next(
         if not survey.is_complete:
             return RedirectResponse(f"/s/{token}", status_code=303)
         return render(
-            request, "responses/thanks.html", _context(survey), headers=headers
+            request, "responses/thanks.html", _framed(survey), headers=headers
         )
     return await _show_page(request, db, survey, token, page_id, headers)
 
@@ -250,4 +260,4 @@ async def done(
     survey = await service.open_survey(db, token=token, versions=versions)
     if not survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
-    return render(request, "responses/thanks.html", _context(survey))
+    return render(request, "responses/thanks.html", _framed(survey))

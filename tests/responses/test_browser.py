@@ -129,7 +129,7 @@ def test_phone_respondent_completes_with_routing_after_resuming(tmp_path: Path) 
         _next(page)
         expect(page.get_by_label("Opmerkingen?")).to_be_visible()
         _next(page)
-        expect(page.get_by_role("heading", name="Hartelijk dank")).to_be_visible()
+        expect(page.get_by_role("heading", name="Vragenlijst afgerond")).to_be_visible()
         context.close()
     stored = asyncio.run(_stored(url))
     assert stored.status == "complete"

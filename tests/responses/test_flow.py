@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,10 +16,12 @@ from app.config import Settings
 from app.db import utcnow
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import PageVisit, Response
+from app.samples import service as samples_service
 from app.samples.models import Invitation
 from tests.fixtures.surveys import (
     MINI,
     invite,
+    make_wave,
     page_path,
     publish_text,
     survey_with_invitation,
@@ -54,7 +57,7 @@ class TestWelcome:
         assert page.status_code == 200
         assert "Welkom bij deze korte vragenlijst" in page.text
         assert "ongeveer 3 minuten" in page.text
-        assert "anoniem" in page.text
+        assert "vertrouwelijk" in page.text
 
     @pytest.mark.parametrize(
         "token", ["x" * 32, "short", "../../etc/passwd", "%00" * 5, "a" * 300]
@@ -505,3 +508,61 @@ class TestProgress:
             path = page_path(posted)
         assert pages == list(answers)
         assert all(a < b for a, b in itertools.pairwise(shares)), shares
+
+
+ORGANISATIONS = (
+    Path(__file__).resolve().parents[2] / "questionnaires/organisations/2024.yaml"
+)
+
+
+class TestTextsArePiped:
+    """Every text a respondent sees is piped: welcome, thanks, help, pages."""
+
+    async def test_the_organisations_welcome_names_the_organisation_escaped(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        version = await publish_text(
+            session, ORGANISATIONS.read_text(), "organisations/2024.yaml"
+        )
+        wave = await make_wave(session, version)
+        _, token = await samples_service.create_invitation(
+            session,
+            settings,
+            wave=wave,
+            questionnaire="organisations",
+            attributes={
+                "tier": "gemeente",
+                "organisation": "Gemeente *Súdwest* <Fryslân>",
+            },
+        )
+        await session.commit()
+        page = await client.get(f"/s/{token}")
+        assert page.status_code == 200
+        assert "${" not in page.text
+        assert "het beleid van Gemeente *Súdwest* &lt;Fryslân&gt; om" in page.text
+
+    async def test_thanks_and_help_texts_are_piped(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        text = MINI.replace(
+            "thanks: Dank u wel.", "thanks: 'Dank u wel, ${function}.'"
+        ).replace(
+            'url: "https://steunpunt.test"',
+            'url: "https://steunpunt.test", text: "Ook voor ${function}s"',
+        )
+        version = await publish_text(session, text)
+        wave = await make_wave(session, version)
+        _, token = await invite(session, settings, wave, function="burgemeester")
+        await session.commit()
+        path = await start(client, token)
+        for data in (
+            {"q_contact": "1", "_shown": "q_contact"},
+            {"_shown": "q_safety"},
+            {"q_count.online": "0", "q_count.offline": "0", "_shown": "q_count"},
+            {"_shown": "q_remarks"},
+        ):
+            path = page_path(await client.post(path, data=data))
+        for thanks in (await client.get(path), await client.get(f"/s/{token}")):
+            assert "${" not in thanks.text
+            assert "Ook voor burgemeesters" in thanks.text
+        assert "Dank u wel, burgemeester." in (await client.get(path)).text
