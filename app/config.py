@@ -109,12 +109,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VELDWERK_",
         env_nested_delimiter="__",
-        env_file=".env",
+        # The project's .env first, then one in the working directory (wins).
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         extra="ignore",
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    database_url: str = "sqlite+aiosqlite:///./var/veldwerk.db"
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'veldwerk.db'}"
+    """By default a SQLite file in the project's ``var/``, whatever the working
+    directory: ``veldwerk`` run from elsewhere finds the same database."""
     database_pool_size: int = Field(default=20, ge=1, le=500)
     """PostgreSQL connections each app process keeps open. A request beyond
     that waits for one to come free rather than opening another: under load,
@@ -126,6 +129,9 @@ class Settings(BaseSettings):
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     """Older keys, still able to re-derive links of invitations made with them."""
     base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the app; every link in mails, previews and printouts
+    starts with it. Unless set, ``veldwerk serve``/``demo`` derive it from their
+    ``--host``/``--port`` (``served_at``)."""
     questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
     """Where the questionnaire files are; by default the project's own, whatever
     the working directory."""
@@ -172,6 +178,21 @@ class Settings(BaseSettings):
                 "set VELDWERK_SECRET_KEY to a long random value in production"
             )
         return self
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an app listening on ``host``:``port``.
+
+        The one place that knows the real base URL: an explicit ``base_url``
+        (``VELDWERK_BASE_URL``, e.g. behind a proxy) is kept; otherwise it
+        follows the address served, so links never point at a port nobody
+        listens on. A wildcard host is reached through the loopback address.
+        """
+        if "base_url" in self.model_fields_set:
+            return self
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return self.model_copy(update={"base_url": f"http://{shown}:{port}"})
 
     @property
     def cookies_secure(self) -> bool:

@@ -32,9 +32,7 @@ def demo_command(
     """Create a demo wave: published questionnaires, synthetic address files,
     the 2024 samples, mailings around a recess, two weeks of simulated
     response, and links for test respondents."""
-    settings: Settings = ctx.obj
-    if serve:
-        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    settings: Settings = ctx.obj.served_at(host, port)
     upgrade_database(settings)
 
     async def work(session: AsyncSession) -> DemoResult:

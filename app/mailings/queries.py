@@ -193,4 +193,31 @@ async def status_counts(
             per_status.get(s.value, 0)
             for s in (OutboxStatus.pending, OutboxStatus.claimed, OutboxStatus.sending)
         )
+    simulated = await session.execute(
+        select(OutboxMessage.mailing_id, func.count())
+        .where(
+            OutboxMessage.mailing_id.in_(list(mailing_ids)),
+            OutboxMessage.transport == SIMULATED_TRANSPORT,
+        )
+        .group_by(OutboxMessage.mailing_id)
+    )
+    for mailing_id, count in simulated.all():
+        counts[mailing_id]["simulated"] = count
     return counts
+
+
+SIMULATED_TRANSPORT = "demo"
+"""``transport`` of outbox rows the demo marked as sent without composing
+them: they never reached SMTP or the catcher."""
+
+
+async def simulated_total(session: AsyncSession) -> int:
+    """Rows the demo marked as sent (none outside a demo database)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.transport == SIMULATED_TRANSPORT)
+        )
+        or 0
+    )

@@ -19,10 +19,11 @@ from pydantic import ValidationError
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
-from app.mailings import composer, delivery, schemas, service
+from app.mailings import composer, delivery, queries, schemas, service
 from app.mailings.calendar import format_date_nl, format_moment_nl
 from app.mailings.deps import MailingDep, WaveDep
 from app.mailings.mail_view import parse_caught
+from app.mailings.progress import progress
 from app.params import IdPath, IdQuery, PageQuery
 from app.samples import catalogue
 from app.samples.models import Wave
@@ -348,6 +349,9 @@ async def show_mailing(
     invitation: IdQuery | None = None,
 ) -> Response:
     candidates = await delivery.preview_candidates(session, mailing=mailing)
+    counts = (await queries.status_counts(session, mailing_ids=[mailing.id]))[
+        mailing.id
+    ]
     chosen = invitation or (candidates[0][0] if candidates else None)
     preview, preview_error = None, None
     if chosen is not None:
@@ -371,6 +375,8 @@ async def show_mailing(
             "preview": preview,
             "preview_error": preview_error,
             "log": await delivery.mailing_log(session, mailing=mailing),
+            "counts": counts,
+            "progress": progress(mailing.status, counts),
             "notice": request.query_params.get("melding"),
             "kind_labels": schemas.KIND_LABELS,
         },
@@ -456,6 +462,7 @@ async def list_mail(
             "catching": settings.smtp.host is None,
             "smtp_host": settings.smtp.host,
             "unknown": await delivery.list_unknown(session, settings),
+            "simulated": await queries.simulated_total(session),
         },
     )
 

@@ -35,6 +35,7 @@ from app.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from app.mailings.progress import Progress, progress
 from app.mailings.schemas import (
     MAILED_QUESTIONNAIRES,
     Audience,
@@ -153,6 +154,10 @@ class PlannedMailing:
     moments: list[TierMoment]
     reach: dict[str | None, int]
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> Progress:
+        return progress(self.mailing.status, self.counts)
 
     @property
     def reach_total(self) -> int:
