@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     """Cells based on fewer people are suppressed in monitor downloads."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
+    max_body_kb: int = Field(default=256, ge=16)
+    """Largest request body (forms of respondents and staff); uploads of files
+    have their own limits (``samples.max_upload_mb``). Larger bodies get 413."""
     smtp: SmtpSettings = SmtpSettings()
     worker: WorkerSettings = WorkerSettings()
     samples: SamplesSettings = SamplesSettings()
