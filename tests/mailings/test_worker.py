@@ -19,8 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, utcnow
-from app.mailings import links, service
-from app.mailings.models import CaughtMail, MailAttempt, MailDomainPause, OutboxMessage
+from app.mailings import delivery, links, service
+from app.mailings.models import (
+    CaughtMail,
+    MailAttempt,
+    MailDomainPause,
+    Mailing,
+    OutboxMessage,
+)
 from app.mailings.schemas import CalendarUpdate
 from app.mailings.worker import MailWorker
 from app.samples import service as samples_service
@@ -254,6 +260,82 @@ class TestSmtpDelivery:
         assert person.undeliverable_at is not None
         assert person.undeliverable_reason == "550 5.1.1 User unknown"
         assert (await invitation(session, fine)).undeliverable_at is None
+
+    async def test_5xx_at_data_is_a_failure_of_the_mailing_not_of_the_address(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # The relay's own 500, a 552 for the message and a 554 at the final dot
+        # say nothing about the recipient: retried, then failed for the mailing,
+        # while the people stay in the reminders.
+        refusals = {
+            "kapot@gemeente.test": ["554 5.7.1 Message rejected: relay policy"] * 9,
+            "vol@gemeente.test": ["552 5.3.4 Message size exceeds limit"] * 9,
+            "eenmaal@gemeente.test": ["500 Internal relay error"],
+        }
+        sink.handler.data_script.update(refusals)
+        wave, ids = await prepare(session, settings, list(refusals))
+        wave_id = wave.id
+        await MailWorker(
+            smtp_settings(settings, sink.port, max_attempts=3), worker_sm
+        ).run(until_idle=True)
+        rejected, full, once = ids
+        for outbox_for, code in ((rejected, 554), (full, 552)):
+            row = await outbox_row(session, outbox_for)
+            assert (row.status, row.attempts, row.last_code) == ("failed", 3, code)
+            attempts = await session.scalars(
+                select(MailAttempt.outcome).where(
+                    MailAttempt.outbox_message_id == row.id
+                )
+            )
+            assert set(attempts) == {"rejected"}
+        row = await outbox_row(session, once)
+        assert (row.status, row.attempts) == ("sent", 2)
+        assert len(sink.handler.for_recipient("eenmaal@gemeente.test")) == 1
+        for invitation_id in ids:
+            person = await invitation(session, invitation_id)
+            assert person.undeliverable_at is None, person.undeliverable_reason
+        # The mailing's log (on its page) shows both failures with the reply.
+        mailing = await session.scalar(
+            select(Mailing).where(Mailing.wave_id == wave_id)
+        )
+        assert mailing is not None
+        log = await delivery.mailing_log(session, mailing=mailing)
+        assert {(e.status, e.last_code) for e in log} == {
+            ("failed", 554),
+            ("failed", 552),
+        }
+        assert any("relay policy" in (e.detail or "") for e in log)
+        # A reminder still goes to them.
+        wave = await session.get_one(Wave, wave_id)
+        reminder = await create_mailing(
+            session, settings, wave=wave, name="herinnering", kind="reminder"
+        )
+        assert await schedule(session, wave=wave, mailing=reminder) == 3
+
+    async def test_a_recipient_status_at_data_marks_the_address_undeliverable(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # Some relays accept every RCPT and judge the recipient after DATA; a
+        # 5.1.x status is then about the recipient.
+        sink.handler.data_script["weg@gemeente.test"] = [
+            "550 5.1.1 <weg@gemeente.test>: Recipient address rejected"
+        ]
+        _, [gone] = await prepare(session, settings, ["weg@gemeente.test"])
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        row = await outbox_row(session, gone)
+        assert (row.status, row.attempts) == ("failed", 1)
+        person = await invitation(session, gone)
+        assert person.undeliverable_at is not None
 
     async def test_dropped_connection_mid_message_is_retried_once(
         self,
