@@ -459,7 +459,7 @@ async def pause_domain(
     now: dt.datetime,
     base_seconds: float,
     reason: str,
-    max_seconds: float = 3600.0,
+    max_seconds: float = 600.0,
 ) -> dt.datetime:
     """Back off from ``domain``, doubling per strike while it keeps refusing."""
     pause = await session.get(MailDomainPause, domain, with_for_update=True)

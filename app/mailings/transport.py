@@ -52,8 +52,11 @@ class Delivery:
 
     @property
     def domain_wide(self) -> bool:
-        """A refusal that says 'slow down' for the whole receiving domain."""
-        return self.phase == "rcpt" and self.code in (421, 450, 451, 452)
+        """A refusal that says 'slow down' for the whole receiving domain: a 421
+        (the server closes the connection). A 450/451/452 is about one
+        recipient (greylisting): that recipient is retried later, the domain's
+        other recipients go on."""
+        return self.phase == "rcpt" and self.code == 421
 
 
 class Transport(Protocol):
