@@ -56,20 +56,34 @@ class SmtpSettings(BaseModel):
 class WorkerSettings(BaseModel):
     poll_seconds: float = Field(default=2.0, gt=0)
     batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: int = Field(default=300, ge=2)
+    lease_seconds: int = Field(default=60, ge=2)
     """A claim lapses this long after the worker's last heartbeat (renewed every
-    third of it while the worker lives)."""
+    third of it while the worker lives). Also how long after a worker dies its
+    mails in flight are reported as of unknown fate: one minute."""
     max_attempts: int = Field(default=8, ge=1)
-    """Temporary refusals of one recipient before the mail is given up."""
+    """Temporary refusals of one recipient before the mail is given up (with
+    the defaults below: about three hours of retries)."""
     handoff_chunk: int = Field(default=50, ge=1, le=1000)
     """Mails marked as handed to SMTP per commit: at most this many per worker
     can end up with an unknown fate when the worker is killed."""
-    retry_base_seconds: float = Field(default=60.0, gt=0)
-    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    retry_base_seconds: float = Field(default=420.0, gt=0)
+    """First retry of a recipient after a temporary refusal (4xx: greylisting
+    mostly). Greylisting servers accept a retry after 1-5 minutes (Postfix
+    postgrey: 5 minutes); seven minutes (with jitter 5.6 to 8.4) passes them
+    at the first retry. Doubles
+    per refusal of that recipient, with jitter."""
+    retry_max_seconds: float = Field(default=1800.0, gt=0)
+    """Longest wait between two attempts for one recipient (30 minutes)."""
     relay_backoff_seconds: float = Field(default=5.0, gt=0)
     """First pause after our SMTP relay failed (unreachable, dropped, 421); doubles."""
-    domain_backoff_seconds: float = Field(default=120.0, gt=0)
-    """Pause for a receiving domain after it answered 421/451 (doubles, capped)."""
+    domain_backoff_seconds: float = Field(default=60.0, gt=0)
+    """Pause for a whole receiving domain after it answered 421 at RCPT (the
+    server closing on us: slow down). Doubles while it keeps doing so, up to
+    ``domain_backoff_max_seconds``. Greylisting (450/451 for one recipient)
+    never pauses a domain: one municipality's mail server greylists every new
+    recipient, and pausing the domain per refusal would stall all of them."""
+    domain_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    """Longest pause of a receiving domain (10 minutes)."""
 
 
 class SamplesSettings(BaseModel):
@@ -164,6 +178,9 @@ class Settings(BaseSettings):
     """Below this base a report cell shows the unweighted count, untested (as the report does)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
+    max_body_kb: int = Field(default=256, ge=16)
+    """Largest request body (forms of respondents and staff); uploads of files
+    have their own limits (``samples.max_upload_mb``). Larger bodies get 413."""
     smtp: SmtpSettings = SmtpSettings()
     worker: WorkerSettings = WorkerSettings()
     samples: SamplesSettings = SamplesSettings()

@@ -77,9 +77,16 @@ def is_staff_request(request: Request) -> bool:
     return path == "/staff" or path.startswith("/staff/")
 
 
+TOO_LARGE = (
+    "Te veel gegevens",
+    "Wat u verstuurde is groter dan hier kan worden ontvangen; er is niets "
+    "opgeslagen. Ga terug en verstuur het formulier opnieuw, of lees een groot "
+    "bestand in via de opdrachtregel.",
+)
+
+
 def render_error(request: Request, status: int, title: str, message: str) -> Response:
-    """The error page for ``request``: staff or respondent page, htmx partial
-    or JSON, whatever asked."""
+    """The error page for ``request`` (also for middleware outside the router)."""
     return _render(request, status, title, message)
 
 
@@ -112,11 +119,17 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Niet gevonden", 405: "Niet toegestaan", 403: "Geen toegang"}
+    titles = {
+        404: "Niet gevonden",
+        405: "Niet toegestaan",
+        403: "Geen toegang",
+        413: TOO_LARGE[0],
+    }
     title = titles.get(exc.status_code, "Er ging iets mis")
     message = {
         404: "Deze pagina bestaat niet.",
         405: "Deze handeling is hier niet mogelijk.",
+        413: TOO_LARGE[1],
     }.get(exc.status_code, "Probeer het later opnieuw.")
     response = _render(request, exc.status_code, title, message)
     if exc.headers:

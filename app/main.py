@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
@@ -66,6 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
     app.add_middleware(HostileInputMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_kb * 1024,
+        uploads=upload_limits(settings),
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
     if settings.trusted_proxies:
         # Only a configured proxy's X-Forwarded-For names the client (login
@@ -85,6 +91,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def upload_limits(settings: Settings) -> list[tuple[str, int]]:
+    """The routes that take files, with their body limits (a multipart body
+    carries a little more than the file: 1 MB of room)."""
+    slug = r"[^/]+"
+    return [
+        (
+            rf"/staff/waves/{slug}/frames",
+            (settings.samples.max_upload_mb + 1) * 1024 * 1024,
+        ),
+        (rf"/staff/monitor/{slug}/{slug}/reference/upload", 2 * 1024 * 1024),
+    ]
 
 
 def _check_questionnaire_files(settings: Settings) -> None:

@@ -22,7 +22,6 @@ from app.errors import AppError, InvalidInput
 from app.mailings import composer, delivery, queries, schemas, service
 from app.mailings.calendar import format_date_nl, format_moment_nl
 from app.mailings.deps import MailingDep, WaveDep
-from app.mailings.mail_view import parse_caught
 from app.mailings.progress import progress
 from app.params import IdPath, IdQuery, PageQuery
 from app.samples import catalogue
@@ -469,19 +468,25 @@ async def list_mail(
 
 @router.get("/mail/{mail_id}", name="caught_mail")
 async def show_mail(
-    request: Request, session: SessionDep, staff: FieldworkDep, mail_id: IdPath
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: FieldworkDep,
+    mail_id: IdPath,
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
+    view = await delivery.caught_mail_view(session, settings, mail)
     return render(
         request,
         "mailings/caught_mail.html",
-        {"staff": staff, "mail": mail, "view": parse_caught(mail.raw)},
+        {"staff": staff, "mail": mail, "view": view},
     )
 
 
 @router.get("/mail/{mail_id}/html")
 async def show_mail_html(
-    session: SessionDep, staff: FieldworkDep, mail_id: IdPath
+    session: SessionDep, settings: SettingsDep, staff: FieldworkDep, mail_id: IdPath
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
-    return sandboxed_html(parse_caught(mail.raw).html or "")
+    view = await delivery.caught_mail_view(session, settings, mail)
+    return sandboxed_html(view.html or "")
