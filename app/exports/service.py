@@ -328,7 +328,8 @@ class ResolvedPopulation:
 
     @property
     def confirmed(self) -> bool:
-        return bool(self.used) and not self.unconfirmed
+        """No count the weighting uses is unconfirmed (true for unweighted exports)."""
+        return not self.unconfirmed
 
     def warning(self) -> str | None:
         """One Dutch sentence for the codebook, the CLI and the staff page."""
