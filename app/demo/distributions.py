@@ -186,3 +186,26 @@ PARTY = {
 
 # Contact with people outside the organisation: n=369 / 529 / 184 (R:1008-1014).
 CONTACT = {"dagelijks": 369, "wekelijks": 529, "minder": 184}
+
+
+# --- Employees (chapter 3), where they differ from the officials ---------------
+# The incident, reporting and background questions reuse the officials'
+# figures above (the demo only needs plausible shapes there).
+
+EMPLOYEES_VICTIM_BY_TIER = {"gemeente": 0.28, "provincie": 0.22, "waterschap": 0.22}
+"""27% of employees (R:3404-3405); municipalities 28%, provinces and water boards 22% (R:3414-3415)."""
+EMPLOYEES_FORMS_AMONG_VICTIMS = {
+    "verbaal": 26 / 27,
+    "bedr_intim": 15 / 27,
+    "fysiek": 2 / 27,
+}
+"""Verbal 26%, threats/intimidation 15%, physical 2% of 27% (R:3406-3407)."""
+EMPLOYEES_ONLINE_SHARE = {"verbaal": 0.38, "bedr_intim": 0.38}
+"""Both forms 62% offline (R:3427-3428)."""
+EMPLOYEES_ONLINE_CHANNELS = {
+    "email": 0.72, "anders": 0.23, "whatsapp": 0.15, "facebook": 0.06, "x": 0.02,
+    "linkedin": 0.02, "youtube": 0.02,
+}  # fmt: skip
+"""Tabel 3.2 (R:3446-3471)."""
+EMPLOYEES_GENDER = {"man": 398, "vrouw": 293, "wil_niet_zeggen": 3}
+"""Tabel 3.5's bases (R:3656-3664), 694 respondents."""

@@ -242,8 +242,8 @@ async def _respond(
     """Scripted responses for this questionnaire's sample; returns how many
     reached the response threshold. Two bulk statements, no query per row.
 
-    Officials answer from the 2024 report's distributions
-    (``demo.officials``); the other questionnaires at random."""
+    Officials and employees answer from the 2024 report's distributions
+    (``demo.officials``); the organisations at random."""
     entry = await samples_service.get_wave_questionnaire(
         session, wave_id=wave.id, questionnaire=questionnaire
     )
@@ -279,8 +279,10 @@ async def _respond(
         if outcome is None:
             continue
         official = (
-            SimulatedOfficial(answers_rng, attributes)
-            if questionnaire == "officials"
+            SimulatedOfficial(
+                answers_rng, attributes, employee=questionnaire == "employees"
+            )
+            if questionnaire in ("officials", "employees")
             else None
         )
         response, change, reached = _response(

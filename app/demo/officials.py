@@ -1,4 +1,4 @@
-"""A simulated official who answers like the report's respondents.
+"""A simulated official (or employee) who answers like the report's respondents.
 
 ``SimulatedOfficial`` draws, with a seeded numpy ``Generator``, what happened
 to one official (victim or not, which forms how often, the most recent
@@ -7,7 +7,8 @@ incident, what they did about it, their background) from
 them consistently with it. It only answers; ``simulate.walk`` asks, so every
 answer goes through the routing engine and a question routing hides is never
 answered. Questions it has no distribution for fall back to the walk's own
-random answers.
+random answers. Employees (``employee=True``) take the employees' chapter's
+prevalence, forms, online shares and gender mix, the rest as officials.
 """
 
 from __future__ import annotations
@@ -42,12 +43,19 @@ _FACTOR = _expected_factor()
 class SimulatedOfficial:
     """What happened to one official, and their answers to what they are asked."""
 
-    def __init__(self, rng: np.random.Generator, attributes: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        attributes: Mapping[str, Any],
+        *,
+        employee: bool = False,
+    ) -> None:
         self.rng = rng
+        self.employee = employee
         function = str(attributes.get("function") or "")
         tier = str(attributes.get("tier") or "gemeente")
         self.function_type = str(attributes.get("function_type") or "")
-        self.gender = self._choice(d.GENDER)
+        self.gender = self._choice(d.EMPLOYEES_GENDER if employee else d.GENDER)
         self.age = self._choice(d.AGE)
         self.migration = bool(rng.random() < d.MIGRATION)
         self.party = self._choice(d.PARTY)
@@ -59,10 +67,16 @@ class SimulatedOfficial:
             * d.VICTIM_FACTOR_AGE[self.age]
             / _FACTOR
         )
+        if employee:  # no breakdown by gender or age in the employees' chapter
+            risk = d.EMPLOYEES_VICTIM_BY_TIER.get(tier, 0.27)
         self.victim = bool(rng.random() < min(risk, 0.95))
         self.counts = {"verbaal": 0, "bedr_intim": 0, "fysiek": 0}
         if self.victim:
-            shares = d.FORMS_AMONG_VICTIMS.get(tier, d.FORMS_AMONG_VICTIMS["gemeente"])
+            shares = (
+                d.EMPLOYEES_FORMS_AMONG_VICTIMS
+                if employee
+                else d.FORMS_AMONG_VICTIMS.get(tier, d.FORMS_AMONG_VICTIMS["gemeente"])
+            )
             met: list[str] = []
             while not met:  # a victim met at least one form
                 met = [f for f, p in shares.items() if rng.random() < p]
@@ -108,7 +122,8 @@ class SimulatedOfficial:
 
     def _split(self, form: str, rows: list[str]) -> Any:
         total = self.counts[form]
-        online = int(self.rng.binomial(total, d.ONLINE_SHARE[form]))
+        share = (d.EMPLOYEES_ONLINE_SHARE if self.employee else d.ONLINE_SHARE)[form]
+        online = int(self.rng.binomial(total, share))
         return {"offline": total - online, "online": online} | {
             r: 0 for r in rows if r not in ("offline", "online")
         }
@@ -120,7 +135,8 @@ class SimulatedOfficial:
         return self._split("bedr_intim", rows)
 
     def _q_online_channels(self, codes: dict[str, int], _rows: list[str]) -> Any:
-        return sorted(codes[n] for n in self._some(d.ONLINE_CHANNELS, list(codes)))
+        shares = d.EMPLOYEES_ONLINE_CHANNELS if self.employee else d.ONLINE_CHANNELS
+        return sorted(codes[n] for n in self._some(shares, list(codes)))
 
     def _q_recent_type(self, codes: dict[str, int], _rows: list[str]) -> Any:
         offered = [t for t in d.RECENT_TYPE_WEIGHT if t in codes]

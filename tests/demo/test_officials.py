@@ -135,3 +135,20 @@ def test_same_seed_same_answers() -> None:
         for _ in range(2)
     ]  # fmt: skip
     assert logs[0] == logs[1]
+
+
+def test_simulated_employees_read_like_the_employees_chapter() -> None:
+    cq = loader.load_text(monitor_file("employees", "2024"), "employees.yaml")
+    rng, answers_rng = random.Random(5), np.random.default_rng(5)
+    victims, physical, men = [], [], []
+    for n in range(800):
+        attributes = {"tier": "gemeente" if n % 4 else "provincie"}
+        employee = SimulatedOfficial(answers_rng, attributes, employee=True)
+        log = walk(cq, attributes, rng, skip_rate=0.04, answerer=employee.answer)
+        counts = log.answers["q_aggr_count"]
+        victims.append(sum(counts.values()) > 0)
+        physical.append(counts.get("fysiek", 0) > 0)
+        men.append(log.answers.get("q_gender") == 1)
+    assert 0.22 <= np.mean(victims) <= 0.32  # 27% (R:3404-3405)
+    assert np.mean(physical) <= 0.05  # 2% (R:3407)
+    assert 0.50 <= np.mean(men) <= 0.64  # 398 of 694 (R:3656-3660)
