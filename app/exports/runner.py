@@ -205,7 +205,7 @@ async def start(session: AsyncSession, plan: ExportPlan) -> Run:
         run.weights = Weights(
             {},
             warnings=(
-                "Geen populatieaantallen en geen steekproefkader: ongewogen (gewicht 1).",
+                "Geen populatieaantallen, geen adresbestand en geen uitnodigingen: ongewogen (gewicht 1).",
             ),
         )
     else:

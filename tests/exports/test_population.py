@@ -36,8 +36,6 @@ from tests.fixtures.exports import START, demo, publish
 from tests.fixtures.samples import csv_bytes, draw, import_bytes
 from tests.fixtures.staff import logged_in
 
-pytestmark = pytest.mark.asyncio
-
 MUNICIPALITIES = [f"Gemeente {name}" for name in "ABCDEF"]
 FRAME = {  # stratum → people in the address file (the population)
     "gemeente/burgemeester": 6,
@@ -157,6 +155,7 @@ def _by_hand(frame: pd.DataFrame, population: dict[str, int]) -> pd.Series:
     return (df["N_h"] / total) / (df["n_h"] / len(df))
 
 
+@pytest.mark.asyncio
 async def test_weights_use_the_address_file_and_say_they_are_unconfirmed(
     session: AsyncSession, settings: Settings, tmp_path: Path
 ) -> None:
@@ -207,6 +206,7 @@ async def test_weights_use_the_address_file_and_say_they_are_unconfirmed(
     assert book["weighting"]["population_confirmed"] is True
 
 
+@pytest.mark.asyncio
 async def test_frame_counts_survive_the_contact_purge(
     session: AsyncSession, settings: Settings, tmp_path: Path
 ) -> None:
@@ -220,6 +220,7 @@ async def test_frame_counts_survive_the_contact_purge(
     assert np.allclose(frame["weight"].to_numpy(), _by_hand(frame, FRAME).to_numpy())
 
 
+@pytest.mark.asyncio
 async def test_staff_page_warns_and_the_button_confirms(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
@@ -245,3 +246,15 @@ async def test_staff_page_warns_and_the_button_confirms(
     )
     book = json.loads(zipfile.ZipFile(io.BytesIO(bundle.content)).read("codebook.json"))
     assert book["weighting"]["population_confirmed"] is True
+
+
+def test_an_unweighted_export_has_nothing_to_confirm() -> None:
+    nothing = service.ResolvedPopulation({}, {})
+    assert nothing.confirmed and nothing.warning() is None
+    frame_only = service.ResolvedPopulation(
+        {"function": {"raadslid": 60.0}},
+        {"function": {"raadslid": service.FRAME}},
+        (("function", "raadslid"),),
+    )
+    assert not frame_only.confirmed
+    assert "raadslid 60" in (frame_only.warning() or "")
