@@ -5,11 +5,13 @@ veldwerk export ... --format csv --out data.csv     # + data.codebook.json/.html
 veldwerk export ... --format csv --out bundle.zip   # the download's ZIP
 veldwerk population set --wave mies-2024 --questionnaire officials function.raadslid=8800
 veldwerk population show --wave mies-2024 --questionnaire officials
+veldwerk population confirm --wave mies-2024 --questionnaire officials
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -76,18 +78,22 @@ def export_command(
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc
 
-    async def work(session: AsyncSession) -> tuple[int, str]:
+    async def work(session: AsyncSession) -> dict[str, Any]:
         plan = await service.prepare_export(session, request=request, actor=cli_actor())
         await session.commit()  # the audit entry stands even if writing fails
-        book = await runner.export_to_path(session, plan, out)
-        return book["dataset"]["rows"], plan.filename
+        return await runner.export_to_path(session, plan, out)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        rows, _ = run_in_session(settings, work)
+        book = run_in_session(settings, work)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{rows} rows written to {out}")
+    click.echo(f"{book['dataset']['rows']} rows written to {out}")
+    weighting = book.get("weighting") or {}
+    if weighting.get("population_confirmed") is False:
+        click.echo("Weights rest on UNCONFIRMED population counts:", err=True)
+    for warning in weighting.get("warnings", []):
+        click.echo(f"Let op: {warning}", err=True)
 
 
 @click.group("population")
@@ -150,7 +156,7 @@ def set_population(
 @click.option("--questionnaire", required=True)
 @click.pass_obj
 def show_population(settings: Settings, wave: str, questionnaire: str) -> None:
-    """Entered counts next to the frame (invitations) of the wave."""
+    """Counts per value: entered/confirmed, in the address file, invited, and which the export uses."""
 
     async def work(session: AsyncSession) -> list[service.PopulationRow]:
         found = await samples_service.require_wave(session, wave)
@@ -164,10 +170,47 @@ def show_population(settings: Settings, wave: str, questionnaire: str) -> None:
         raise click.ClickException(exc.message) from exc
     if not rows:
         click.echo(f"{questionnaire} is not weighted.")
-    click.echo("variable\tvalue\tentered\tframe")
+        return
+    click.echo("variable\tvalue\tentered\tframe\tinvited\tused")
     for row in rows:
         entered = "" if row.entered is None else str(row.entered)
-        click.echo(f"{row.variable}\t{row.value}\t{entered}\t{row.frame}")
+        frame = "" if row.frame is None else str(row.frame)
+        used = row.source if row.used and row.source else ""
+        click.echo(
+            f"{row.variable}\t{row.value}\t{entered}\t{frame}\t{row.invited}\t{used}"
+        )
+    pending = [r for r in rows if r.used and r.source != service.ENTERED]
+    if pending:
+        click.echo(
+            f"{len(pending)} count(s) the weights use are not confirmed: check them, "
+            "then run 'veldwerk population confirm' (or set the right ones).",
+            err=True,
+        )
+
+
+@population_group.command("confirm")
+@click.option("--wave", required=True)
+@click.option("--questionnaire", required=True)
+@click.pass_obj
+def confirm_population(settings: Settings, wave: str, questionnaire: str) -> None:
+    """Confirm the counts derived from the address file (stored as entered by you)."""
+
+    async def work(session: AsyncSession) -> list[service.Unconfirmed]:
+        found = await samples_service.require_wave(session, wave)
+        return await service.confirm_population(
+            session, wave=found, questionnaire=questionnaire, actor=cli_actor()
+        )
+
+    try:
+        confirmed = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    if not confirmed:
+        click.echo("Nothing to confirm: every count the weights use is confirmed.")
+    for item in confirmed:
+        click.echo(
+            f"confirmed {item.variable}.{item.value}={item.count} ({item.source})"
+        )
 
 
 COMMANDS = [export_command, population_group]

@@ -46,6 +46,7 @@ async def _export_page(
             "staff": staff,
             "choices": choices,
             "formats": list(ExportFormat),
+            "source_words": service.SOURCE_WORDS,
             "error": error,
         },
         status_code=status_code,
@@ -122,6 +123,7 @@ async def _population_page(
     wave: str,
     questionnaire: str,
     saved: bool = False,
+    confirmed: bool = False,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -143,6 +145,9 @@ async def _population_page(
                 "gender": "Geslacht",
             },
             "saved": saved,
+            "confirmed": confirmed,
+            "pending": [r for r in rows if r.used and r.source != service.ENTERED],
+            "source_words": service.SOURCE_WORDS,
             "error": error,
         },
         status_code=status_code,
@@ -157,10 +162,36 @@ async def show_population(
     wave: Annotated[str, Query(max_length=64)],
     questionnaire: Annotated[str, Query(max_length=64)],
     saved: bool = False,
+    confirmed: bool = False,
 ) -> Response:
     return await _population_page(
-        request, session, staff, wave=wave, questionnaire=questionnaire, saved=saved
+        request,
+        session,
+        staff,
+        wave=wave,
+        questionnaire=questionnaire,
+        saved=saved,
+        confirmed=confirmed,
     )
+
+
+@router.post("/exports/population/confirm")
+async def confirm_population(
+    request: Request,
+    session: SessionDep,
+    staff: AnalystDep,
+    wave: Annotated[str, Form(max_length=64)],
+    questionnaire: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Staff confirm the counts derived from the address file (stored as entered)."""
+    found = await samples_service.require_wave(session, wave)
+    await service.confirm_population(
+        session, wave=found, questionnaire=questionnaire, actor=staff
+    )
+    query = urlencode(
+        {"wave": found.slug, "questionnaire": questionnaire, "confirmed": 1}
+    )
+    return hx_redirect(request, f"/staff/exports/population?{query}")
 
 
 @router.post("/exports/population")

@@ -28,7 +28,12 @@ from app.exports import codebook, queries
 from app.exports.encode import Encoder, ResponseRecord, local_time
 from app.exports.schemas import ExportFormat
 from app.exports.schemes import GENDER_QUESTION
-from app.exports.service import ExportPlan, ResolvedPopulation, resolve_population
+from app.exports.service import (
+    SOURCE_WORDS,
+    ExportPlan,
+    ResolvedPopulation,
+    resolve_population,
+)
 from app.exports.weighting import Weights
 from app.exports.writers.csv import CsvEncoder, ZipStream
 from app.exports.writers.parquet import ParquetWriter
@@ -158,17 +163,22 @@ class Run:
             "description": DESCRIPTIONS[scheme.method]
             + " Genormaliseerd op gemiddelde 1 over de respondenten: gewogen n = ongewogen n.",
             "population": {k: dict(v) for k, v in self.population.counts.items()},
-            "population_source": ", ".join(
-                f"{var}: {'ingevoerd door medewerkers' if src == 'ingevoerd' else 'steekproefkader (uitnodigingen van de wave)'}"
-                for var, src in self.population.sources.items()
+            "population_source": "; ".join(
+                f"{var}: {' en '.join(SOURCE_WORDS.get(src, src) for src in srcs.split(' en '))}"
+                for var, srcs in self.population.sources.items()
             ),
+            "population_confirmed": self.population.confirmed,
+            "population_unconfirmed": [u.__dict__ for u in self.population.unconfirmed],
             "strata": [s.__dict__ for s in weights.strata],
             "margins": {
                 k: [r.__dict__ for r in rows] for k, rows in weights.margins.items()
             },
             "iterations": weights.iterations,
             "converged": weights.converged,
-            "warnings": list(weights.warnings),
+            "warnings": [
+                *([w] if (w := self.population.warning()) else []),
+                *weights.warnings,
+            ],
         }
 
 
@@ -200,7 +210,7 @@ async def start(session: AsyncSession, plan: ExportPlan) -> Run:
         run.weights = Weights(
             {},
             warnings=(
-                "Geen populatieaantallen en geen steekproefkader: ongewogen (gewicht 1).",
+                "Geen populatieaantallen, geen adresbestand en geen uitnodigingen: ongewogen (gewicht 1).",
             ),
         )
     else:
