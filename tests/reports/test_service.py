@@ -97,7 +97,7 @@ async def test_tables_match_the_oracle_on_the_csv_export(
         actor="test",
     )
     await session.commit()
-    assert result.edition == 2024 and len(result.tables) == 35
+    assert result.edition == 2024 and len(result.tables) == 25
 
     request = ExportRequest(
         wave="mies-2024", questionnaire="officials", format=ExportFormat.csv
@@ -179,9 +179,9 @@ async def test_cli_writes_csv_per_table_and_one_xlsx(
         obj=settings,
     )
     assert result.exit_code == 0, result.output
-    assert "35 tables" in result.output
+    assert "25 tables" in result.output
     csvs = sorted(p.name for p in out.glob("*.csv"))
-    assert len(csvs) == 35 and "tabel_2_2.csv" in csvs
+    assert len(csvs) == 25 and "tabel_2_2.csv" in csvs
     table = pd.read_csv(out / "figuur_2_3.csv", encoding="utf-8-sig", comment="#")
     published = table[(table["kolom"] == "totaal_2022")]
     assert published["percentage"].tolist() == [49.0] and published["n"].tolist() == [
@@ -189,7 +189,7 @@ async def test_cli_writes_csv_per_table_and_one_xlsx(
     ]
 
     book = openpyxl.load_workbook(out / "tabellen.xlsx")
-    assert len(book.sheetnames) == 35
+    assert len(book.sheetnames) == 25
     sheet = book["figuur_2_3"]
     assert sheet["A2"].value.startswith("Basis: politieke ambtsdragers (n=")
     header = [c.value for c in sheet[4]]
