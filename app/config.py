@@ -147,6 +147,8 @@ class Settings(BaseSettings):
     starts with it. Unless set, ``veldwerk serve``/``demo`` derive it from their
     ``--host``/``--port`` (``served_at``)."""
     questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    reports_dir: Path = PROJECT_ROOT / "reports"
+    """Report table definitions: ``<questionnaire>/<edition>.yaml``."""
     """Where the questionnaire files are; by default the project's own, whatever
     the working directory."""
     check_questionnaires_on_startup: bool = True
