@@ -245,8 +245,18 @@ def _spread(
     return placed
 
 
+def _stack(
+    points: list[tuple[float, str]], gap: float = 13.0
+) -> list[tuple[float, str]]:
+    """Labels beside their points, pushed down just enough to keep ``gap``."""
+    placed: list[tuple[float, str]] = []
+    for y, text in sorted(points):
+        placed.append((max(y, placed[-1][0] + gap) if placed else y, text))
+    return placed
+
+
 def _trend(table: ReportTable, width: int) -> Chart:
-    left, right, top, plot_h = 44.0, 44.0, 18.0, 200.0
+    left, right, top, plot_h = 44.0, 64.0, 18.0, 200.0
     plot_w = width - left - right
     columns = list(table.columns)
     values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]
@@ -291,8 +301,19 @@ def _trend(table: ReportTable, width: int) -> Chart:
                 tuple(points),
             )
         )
+    last = round(xs[-1], 1) if xs else None
     for x, at_x in labels.items():
-        texts.extend(Text(x, y, (text,), "middle", "val") for y, text in _spread(at_x))
+        if x == last and len(xs) > 1:
+            # the newest edition: labels right of the points, stacked, so close
+            # values stay readable
+            texts.extend(
+                Text(x + 8, y, (text,), "start", "val")
+                for y, text in _stack([(y + 4, t) for y, t in at_x])
+            )
+        else:
+            texts.extend(
+                Text(x, y, (text,), "middle", "val") for y, text in _spread(at_x)
+            )
     legend, height = _legend(
         [r.label for r in table.rows], top=bottom + 34, width=width, kind="line"
     )
