@@ -83,3 +83,17 @@ def test_groups_by_edition_pivot_into_one_line_per_group() -> None:
     chart = chart_for(table)
     assert chart is not None and len(chart.lines) == 3
     assert pivot_editions(breakdown_table()) == breakdown_table()  # no editions: as is
+
+
+def test_a_trend_of_one_edition_is_drawn_as_bars() -> None:
+    from dataclasses import replace
+
+    table = forms_table()
+    one = replace(
+        table,
+        columns=table.columns[-1:],
+        rows=tuple(replace(r, cells=r.cells[-1:]) for r in table.rows),
+    )
+    chart = chart_for(one)
+    assert chart is not None and chart.kind == "trend" and not chart.lines
+    assert len(chart.bars) == 4
