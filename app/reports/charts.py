@@ -145,7 +145,9 @@ def chart_for(table: ReportTable, *, width: int = 640) -> Chart | None:
     if table.chart is None or not table.rows or not table.columns:
         return None
     if table.chart == "trend" and len(table.columns) > 1:
-        return _trend(table, width)  # one edition only: a line of one point says nothing
+        return _trend(
+            table, width
+        )  # one edition only: a line of one point says nothing
     return _bars(table, width)
 
 
