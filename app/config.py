@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     """Older keys, still able to re-derive links of invitations made with them."""
     base_url: str = "http://127.0.0.1:8000"
     questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    reports_dir: Path = PROJECT_ROOT / "reports"
+    """Report table definitions: ``<questionnaire>/<edition>.yaml``."""
     """Where the questionnaire files are; by default the project's own, whatever
     the working directory."""
     check_questionnaires_on_startup: bool = True

@@ -66,6 +66,7 @@ def tables_command(
             settings=settings,
             actor=cli_actor(),
             edition=edition,
+            root=settings.reports_dir,
         )
 
     try:

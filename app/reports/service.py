@@ -128,5 +128,6 @@ async def compute_tables(
         settings=settings,
         actor=actor,
         edition=edition,
+        root=settings.reports_dir,
     )
     return result.tables
