@@ -37,7 +37,10 @@ def _query(**values: str) -> str:
 
 
 async def _choices(
-    session: SessionDep, wave: str | None, questionnaire: str | None
+    session: SessionDep,
+    settings: SettingsDep,
+    wave: str | None,
+    questionnaire: str | None,
 ) -> dict[str, object]:
     waves = await samples_service.list_waves(session)
     chosen = next((w for w in waves if w.slug == wave), None)
@@ -47,7 +50,9 @@ async def _choices(
             wq.questionnaire
             for wq in await samples_service.wave_questionnaires(session, wave=chosen)
         ]
-    with_tables = [q for q in fielded if service.available_editions(q)]
+    with_tables = [
+        q for q in fielded if service.available_editions(q, settings.reports_dir)
+    ]
     return {
         "waves": waves,
         "wave": chosen,
@@ -87,7 +92,7 @@ async def show_reports(
     wave: OptionalSlug = None,
     questionnaire: OptionalSlug = None,
 ) -> Response:
-    choices = await _choices(session, wave, questionnaire)
+    choices = await _choices(session, settings, wave, questionnaire)
     tables = []
     result = None
     if choices["wave"] is not None and choices["questionnaire"] is not None:
@@ -98,6 +103,7 @@ async def show_reports(
                 questionnaire=str(questionnaire),
                 settings=settings,
                 actor=staff,
+                root=settings.reports_dir,
             )
         except AppError as exc:
             return _error_page(request, staff, choices, exc.message, exc.status_code)
@@ -128,7 +134,7 @@ async def download_tables(
     format: Annotated[str, Query(max_length=8)] = "xlsx",
 ) -> Response:
     if format not in ("xlsx", "zip"):
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         return _error_page(
             request, staff, choices, "Kies als formaat xlsx of zip (CSV).", 422
         )
@@ -139,9 +145,10 @@ async def download_tables(
             questionnaire=questionnaire,
             settings=settings,
             actor=staff,
+            root=settings.reports_dir,
         )
     except AppError as exc:
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         return _error_page(request, staff, choices, exc.message, exc.status_code)
     stem = f"tabellen-{result.wave}-{questionnaire}-{result.edition}"
     if format == "xlsx":
@@ -183,7 +190,7 @@ async def _factsheet(
             actor=staff,
         )
     except (AppError, FactsheetDataMissing) as exc:
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         if isinstance(exc, AppError):
             return _error_page(request, staff, choices, exc.message, exc.status_code)
         return _error_page(
