@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError
 from app.reports import factsheet_service, service, writers
@@ -60,6 +61,14 @@ async def _choices(
         "questionnaire": questionnaire if questionnaire in with_tables else None,
         "without_tables": [q for q in fielded if q not in with_tables],
     }
+
+
+def breakdown_labels(
+    settings: Settings, questionnaire: str, edition: int
+) -> dict[str, str]:
+    """The definition's Dutch names of its breakdowns ("tier" → "Overheid")."""
+    loaded = service.load_definition(questionnaire, edition, settings.reports_dir)
+    return {key: b.label for key, b in loaded.definition.breakdowns.items()}
 
 
 def _error_page(
@@ -107,7 +116,8 @@ async def show_reports(
             )
         except AppError as exc:
             return _error_page(request, staff, choices, exc.message, exc.status_code)
-        tables = [present(t) for t in result.tables]
+        labels = breakdown_labels(settings, str(questionnaire), result.edition)
+        tables = [present(t, labels) for t in result.tables]
     return render(
         request,
         "reports/index.html",

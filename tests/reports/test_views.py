@@ -37,6 +37,9 @@ def test_breakdown_cells_marks_counts_and_suppression() -> None:
     assert SMALL_CELL_NOTE in shown.footnotes
     assert SUPPRESSED_NOTE in shown.footnotes
     assert shown.dom_id == "tabel-tabel-2-2"
+    assert shown.groups == (("", 1), ("geslacht", 2), ("functie", 2))
+    named = present(breakdown_table(), {"geslacht": "Geslacht"})
+    assert named.groups == (("", 1), ("Geslacht", 2), ("functie", 2))
 
 
 def test_trend_marks_are_against_the_previous_edition() -> None:
@@ -62,12 +65,27 @@ def test_bar_chart_lengths_are_proportional_and_small_cells_have_no_bar() -> Non
     assert chart is not None
     widths = [b.width for b in chart.bars]
     assert widths[0] / widths[1] == pytest.approx(62.4 / 40.2, rel=0.01)
-    grouped = chart_for(breakdown_table())
+    grouped = chart_for(
+        breakdown_table(),
+        breakdown_labels={"geslacht": "Geslacht", "functie": "Functie"},
+    )
     assert grouped is not None
     assert (
         len(grouped.bars) == 6
     )  # 2 rows × 3 percentage cells; counts and "–" get none
-    assert [i.label for i in grouped.legend][:3] == ["Totaal", "Mannen", "Vrouwen"]
+    # a breakdown: one panel per row, groups named on the axis under their breakdown
+    assert grouped.legend == ()
+    categories = [t.lines[0] for t in grouped.texts if t.cls == "cat"]
+    assert categories[:3] == ["Totaal", "Mannen", "Vrouwen"]
+    assert [t.lines[0] for t in grouped.texts if t.cls == "sub"][:2] == [
+        "Geslacht",
+        "Functie",
+    ]
+    assert [t.lines[0] for t in grouped.texts if t.cls == "head"] == [
+        "Totaal",
+        "Verbale agressie",
+    ]
+    assert {b.fill for b in grouped.bars[1:3]} == {"#0072b2"}
     assert "7 van 12" in [t.lines[0] for t in grouped.texts]
 
 
