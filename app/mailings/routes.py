@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
-from app.mailings import composer, delivery, schemas, service
+from app.mailings import composer, correction_routes, delivery, schemas, service
 from app.mailings.calendar import format_date_nl, format_moment_nl
 from app.mailings.deps import MailingDep, WaveDep
 from app.mailings.mail_view import parse_caught
@@ -552,3 +552,7 @@ async def show_mail_html(
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
     return sandboxed_html(parse_caught(mail.raw).html or "")
+
+
+# Bounced addresses have their own pages (and module).
+router.include_router(correction_routes.router)
