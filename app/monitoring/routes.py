@@ -17,7 +17,14 @@ from fastapi.responses import Response
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
-from app.monitoring import burden_routes, downloads, manage_routes, service, views
+from app.monitoring import (
+    burden_routes,
+    downloads,
+    followup_routes,
+    manage_routes,
+    service,
+    views,
+)
 from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep
 from app.web import SettingsDep, is_htmx, render
@@ -174,3 +181,4 @@ async def download_table(
 # Reference editions and eligibility have their own pages (and module).
 router.include_router(manage_routes.router)
 router.include_router(burden_routes.router)
+router.include_router(followup_routes.router)
