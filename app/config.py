@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
     connecting address is the client, whatever headers say."""
+    two_factor_roles: (
+        list[Literal["researcher", "fieldwork_manager", "analyst", "admin"]] | None
+    ) = None
+    """Roles that must log in with a second factor (TOTP). Default: in
+    production the roles that see contact data or identifying files
+    (fieldwork_manager, analyst) and admin; elsewhere (the demo, development)
+    none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
     monitor_min_cell: int = Field(default=5, ge=0)
@@ -142,6 +149,14 @@ class Settings(BaseSettings):
                 "set VELDWERK_SECRET_KEY to a long random value in production"
             )
         return self
+
+    @property
+    def effective_two_factor_roles(self) -> frozenset[str]:
+        if self.two_factor_roles is not None:
+            return frozenset(self.two_factor_roles)
+        if self.environment == "production":
+            return frozenset({"fieldwork_manager", "analyst", "admin"})
+        return frozenset()
 
     @property
     def cookies_secure(self) -> bool:
