@@ -131,8 +131,10 @@ class Settings(BaseSettings):
     none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
-    monitor_min_cell: int = Field(default=5, ge=0)
-    """Cells based on fewer people are suppressed in monitor downloads."""
+    disclosure_k: int = Field(default=5, ge=2)
+    """Disclosure threshold k: the shareable export holds no combination of
+    quasi-identifiers that fewer than k respondents share, and monitor
+    downloads show no cell based on fewer than k people."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     smtp: SmtpSettings = SmtpSettings()

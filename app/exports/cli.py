@@ -52,6 +52,13 @@ from app.samples import service as samples_service
     show_default=True,
     help="CSV separator; ';' also writes decimal commas.",
 )
+@click.option(
+    "--shareable",
+    is_flag=True,
+    help="The shareable file: disclosure control (k-anonymity, k = "
+    "VELDWERK_DISCLOSURE_K) on the quasi-identifiers. Without it you get the "
+    "working file, which can identify people.",
+)
 @click.pass_obj
 def export_command(
     settings: Settings,
@@ -62,8 +69,11 @@ def export_command(
     include_partial: bool,
     versions: str,
     separator: str,
+    shareable: bool,
 ) -> None:
-    """Write a labelled export of one questionnaire of one wave."""
+    """Write a labelled export of one questionnaire of one wave: the working file
+    (can identify people; for the report's analysts) or, with --shareable, the
+    shareable file (disclosure control applied)."""
     try:
         request = ExportRequest(
             wave=wave,
@@ -72,12 +82,15 @@ def export_command(
             include_partial=include_partial,
             versions=versions,  # type: ignore[arg-type]
             separator=separator,  # type: ignore[arg-type]
+            shareable=shareable,
         )
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc
 
     async def work(session: AsyncSession) -> tuple[int, str]:
-        plan = await service.prepare_export(session, request=request, actor=cli_actor())
+        plan = await service.prepare_export(
+            session, request=request, actor=cli_actor(), k=settings.disclosure_k
+        )
         await session.commit()  # the audit entry stands even if writing fails
         book = await runner.export_to_path(session, plan, out)
         return book["dataset"]["rows"], plan.filename
@@ -87,7 +100,8 @@ def export_command(
         rows, _ = run_in_session(settings, work)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{rows} rows written to {out}")
+    kind = "shareable file" if shareable else "working file (can identify people)"
+    click.echo(f"{rows} rows written to {out} ({kind})")
 
 
 @click.group("population")
