@@ -169,6 +169,13 @@ class Settings(BaseSettings):
     """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
     ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
     connecting address is the client, whatever headers say."""
+    two_factor_roles: (
+        list[Literal["researcher", "fieldwork_manager", "analyst", "admin"]] | None
+    ) = None
+    """Roles that must log in with a second factor (TOTP). Default: in
+    production the roles that see contact data or identifying files
+    (fieldwork_manager, analyst) and admin; elsewhere (the demo, development)
+    none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
     monitor_min_cell: int = Field(default=5, ge=0)
@@ -178,6 +185,10 @@ class Settings(BaseSettings):
     a function with few holders in a breakdown cell identifies a person."""
     report_min_n: int = Field(default=50, ge=1)
     """Below this base a report cell shows the unweighted count, untested (as the report does)."""
+    disclosure_k: int = Field(default=5, ge=2)
+    """Disclosure threshold k: the shareable export holds no combination of
+    quasi-identifiers that fewer than k respondents share, and monitor
+    downloads show no cell based on fewer than k people."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     max_body_kb: int = Field(default=256, ge=16)
@@ -212,6 +223,14 @@ class Settings(BaseSettings):
         if ":" in shown:
             shown = f"[{shown}]"
         return self.model_copy(update={"base_url": f"http://{shown}:{port}"})
+
+    @property
+    def effective_two_factor_roles(self) -> frozenset[str]:
+        if self.two_factor_roles is not None:
+            return frozenset(self.two_factor_roles)
+        if self.environment == "production":
+            return frozenset({"fieldwork_manager", "analyst", "admin"})
+        return frozenset()
 
     @property
     def cookies_secure(self) -> bool:

@@ -43,6 +43,8 @@ class Forbidden(AppError):
 class Unauthorized(AppError):
     status_code = 401
     title = "Inloggen nodig"
+    login_path = "/staff/login"
+    """Where the browser is sent (the second login step for a half-done login)."""
 
 
 class Conflict(AppError):
@@ -110,7 +112,7 @@ def _render(request: Request, status: int, title: str, message: str) -> Response
 async def app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthorized) and not _wants_json(request):
-        target = "/staff/login?" + urlencode({"next": request.url.path})
+        target = exc.login_path + "?" + urlencode({"next": request.url.path})
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

@@ -49,11 +49,14 @@ class ExportPlan:
     scheme: Scheme
     rows: int
     data_as_of: dt.datetime | None
+    k: int = 5
+    """Disclosure threshold of the shareable file."""
 
     @property
     def filename(self) -> str:
         versions = "-".join(v.label for v in self.layout.versions)
-        return f"{self.wave}_{self.selection.questionnaire}_{versions}.{self.request.format.extension}"
+        kind = "_deelbaar" if self.request.shareable else ""
+        return f"{self.wave}_{self.selection.questionnaire}_{versions}{kind}.{self.request.format.extension}"
 
     @property
     def title(self) -> str:
@@ -78,7 +81,11 @@ async def list_versions(
 
 
 async def prepare_export(
-    session: AsyncSession, *, request: ExportRequest, actor: StaffContext | str
+    session: AsyncSession,
+    *,
+    request: ExportRequest,
+    actor: StaffContext | str,
+    k: int = 5,
 ) -> ExportPlan:
     """Check the request, lay out the columns, count the rows and log the export.
 
@@ -146,6 +153,8 @@ async def prepare_export(
             "include_partial": request.include_partial,
             "separator": request.separator,
             "rows": rows,
+            "kind": "shareable" if request.shareable else "working",
+            "k": k if request.shareable else None,
         },
     )
     return ExportPlan(
@@ -159,6 +168,7 @@ async def prepare_export(
         scheme,
         rows,
         latest,
+        k,
     )
 
 
