@@ -81,6 +81,8 @@ def _skip(url: str, base: str) -> bool:
         return True
     if path.endswith((".csv", "/html", "/download", ".xlsx", ".json")):
         return True
+    if path.endswith(("/document", "/diff/document")):
+        return True  # printable documents (PDF, Word, print HTML) have their own tests
     pages = parse_qs(parts.query).get("page", ["1"])
     return any(not p.isdigit() or int(p) > 2 for p in pages)
 
