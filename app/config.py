@@ -178,17 +178,15 @@ class Settings(BaseSettings):
     none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
-    monitor_min_cell: int = Field(default=5, ge=0)
-    """Cells based on fewer people are suppressed in monitor downloads."""
-    disclosure_min_cell: int = Field(default=5, ge=1)
-    """Report tables and factsheets suppress cells resting on fewer respondents:
-    a function with few holders in a breakdown cell identifies a person."""
     report_min_n: int = Field(default=50, ge=1)
     """Below this base a report cell shows the unweighted count, untested (as the report does)."""
     disclosure_k: int = Field(default=5, ge=2)
-    """Disclosure threshold k: the shareable export holds no combination of
-    quasi-identifiers that fewer than k respondents share, and monitor
-    downloads show no cell based on fewer than k people."""
+    """Disclosure threshold k, one for the whole platform: the shareable export
+    holds no combination of quasi-identifiers that fewer than k respondents
+    share, monitor downloads show no cell based on fewer than k people, and
+    report tables and factsheets suppress cells resting on fewer than k
+    respondents (a function with few holders in a breakdown cell identifies a
+    person)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     max_body_kb: int = Field(default=256, ge=16)
