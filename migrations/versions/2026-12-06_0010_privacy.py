@@ -1,7 +1,7 @@
 """privacy: login throttles, two-factor login
 
 Revision ID: 0010_privacy
-Revises: 0005_exports
+Revises: 0009_steering
 Create Date: 2026-12-06 15:10:00
 """
 
@@ -16,7 +16,7 @@ import app.db
 
 
 revision: str = '0010_privacy'
-down_revision: str | Sequence[str] | None = '0005_exports'
+down_revision: str | Sequence[str] | None = '0009_steering'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
