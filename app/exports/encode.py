@@ -23,6 +23,7 @@ from app.exports.layout import Layout
 from app.exports.missing import Missing
 from app.exports.paradata import ParadataEncoder
 from app.exports.parts import coding
+from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
@@ -54,6 +55,8 @@ class ResponseRecord:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     page_times: dict[str, float | None] = field(default_factory=dict)
     """Seconds per submitted page (``app.responses.paradata``)."""
+    invitation_id: int | None = None
+    """Seeds the rotated orders (``app.exports.rotation``); never exported."""
 
 
 def fixed_variables(
@@ -154,6 +157,8 @@ class Encoder:
         self.routing = [RoutingCache(v.compiled) for v in layout.versions]
         paradata = ParadataEncoder(names, [v.compiled for v in layout.versions])
         self.paradata = paradata if paradata.active else None
+        rotated = RotationEncoder(names, [v.compiled for v in layout.versions])
+        self.rotation = rotated if rotated.active else None
         self.text_asked = [0] * len(layout.variables)
         """Per text column: how many respondents were shown the item."""
 
@@ -199,6 +204,10 @@ class Encoder:
                 submitted=record.submitted_pages,
                 stop=seen.stop,
                 times=record.page_times,
+            )
+        if self.rotation is not None:
+            self.rotation.fill(
+                row, version=record.version, invitation_id=record.invitation_id
             )
         for column, name, variable in self.attributes:
             row[column] = _attribute(variable, attributes.get(name))

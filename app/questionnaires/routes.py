@@ -190,6 +190,7 @@ async def show_version(
             "published": published,
             "file_status": file_status,
             "outline": outline.build(compiled),
+            "can_publish": staff.can(Role.researcher),
         },
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
+from app.errors import NotFound
 from app.questionnaires import loader
 from app.questionnaires import service as questionnaires_service
 from app.questionnaires.models import QuestionnaireVersion
@@ -85,12 +86,33 @@ async def start_draft(
     Raises ``DefinitionErrors`` (file, line, reason) when the draft is broken:
     a draft must pass the same checks as a version before anyone walks it.
     """
-    compiled = loader.load_bytes(data, filename)
-    draft = await questionnaires_service.store_draft(
-        session,
-        compiled=compiled,
-        text=data.decode("utf-8-sig"),
-        stored_by_id=started_by_id,
+    draft = await store_draft_file(
+        session, data=data, filename=filename, stored_by_id=started_by_id
     )
     token = await start(session, settings, version=draft, attributes=attributes)
     return draft, token
+
+
+async def store_draft_file(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    filename: str,
+    stored_by_id: int | None = None,
+) -> QuestionnaireVersion:
+    """Check a draft file's bytes and store it as a draft (once per content)."""
+    compiled = loader.load_bytes(data, filename)
+    return await questionnaires_service.store_draft(
+        session,
+        compiled=compiled,
+        text=data.decode("utf-8-sig"),
+        stored_by_id=stored_by_id,
+    )
+
+
+async def invitation_id_of(session: AsyncSession, *, token: str) -> int:
+    """The test invitation a test link opens; anything else is not found."""
+    invitation = await samples_service.get_invitation_by_token(session, token)
+    if invitation is None or not invitation.is_test:
+        raise NotFound("Deze proefinvulling bestaat niet.")
+    return invitation.id

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.reports.model import Cell, ReportTable
@@ -141,12 +142,88 @@ def _describe(table: ReportTable) -> str:
     return "; ".join(parts)
 
 
-def chart_for(table: ReportTable, *, width: int = 640) -> Chart | None:
+def chart_for(
+    table: ReportTable,
+    *,
+    width: int = 640,
+    breakdown_labels: Mapping[str, str] | None = None,
+) -> Chart | None:
     if table.chart is None or not table.rows or not table.columns:
         return None
-    if table.chart == "trend":
+    # a trend of one edition is drawn as bars: a line of one point says nothing
+    if table.chart == "trend" and len(table.columns) > 1:
         return _trend(table, width)
+    if any(c.breakdown for c in table.columns) and not all(
+        c.edition is not None for c in table.columns
+    ):
+        return _panels(table, width, breakdown_labels or {})
     return _bars(table, width)
+
+
+def _panels(
+    table: ReportTable, width: int, breakdown_labels: Mapping[str, str]
+) -> Chart:
+    """A breakdown table (total and groups as columns): one panel per row, one bar
+    per column, the groups named on the axis under their breakdown's name, in one
+    colour and the total in grey. Twenty colours in a legend would be unreadable."""
+    left, right, top = 220.0, 78.0, 8.0
+    bar_h, step = 13.0, 16.0
+    plot_w = width - left - right
+    values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]
+    axis = _axis_max(values)
+    texts: list[Text] = []
+    bars: list[Bar] = []
+    y = top
+    for row in table.rows:
+        if len(table.rows) > 1:
+            texts.append(Text(8, y + 12, (row.label,), "start", "head"))
+            y += 20
+        previous: str | None = None
+        for column, cell in zip(table.columns, row.cells, strict=False):
+            if column.breakdown and column.breakdown != previous:
+                name = breakdown_labels.get(column.breakdown, column.breakdown)
+                texts.append(Text(left - 8, y + 11, (name,), "end", "sub"))
+                y += step
+            previous = column.breakdown
+            value = _value_text(cell)
+            texts.append(Text(left - 8, y + bar_h - 3, (column.label,), "end", "cat"))
+            x_end = left
+            if cell.percent is not None:
+                w = plot_w * cell.percent / axis
+                x_end = left + w
+                colour = PALETTE[7] if column.breakdown is None else PALETTE[0]
+                bars.append(
+                    Bar(
+                        left,
+                        y,
+                        round(w, 1),
+                        bar_h,
+                        colour,
+                        f"{row.label}, {column.label}: {value}",
+                    )
+                )
+            if value:
+                texts.append(Text(x_end + 4, y + bar_h - 3, (value,), "start", "val"))
+            y += step
+        y += 10
+    plot_bottom = y - 6
+    grid = []
+    for t in range(0, axis + 1, 10 if axis <= 60 else 20):
+        gx = left + plot_w * t / axis
+        grid.append(Grid(gx, top, gx, plot_bottom))
+        texts.append(Text(gx, plot_bottom + 14, (nl_percent(t),), "middle", "tick"))
+    return Chart(
+        kind="grouped",
+        title=f"{table.number} – {table.title}",
+        desc=_describe(table),
+        width=width,
+        height=math.ceil(plot_bottom + 24),
+        grid=tuple(grid),
+        texts=tuple(texts),
+        bars=tuple(bars),
+        lines=(),
+        legend=(),
+    )
 
 
 def _legend(
@@ -245,8 +322,18 @@ def _spread(
     return placed
 
 
+def _stack(
+    points: list[tuple[float, str]], gap: float = 13.0
+) -> list[tuple[float, str]]:
+    """Labels beside their points, pushed down just enough to keep ``gap``."""
+    placed: list[tuple[float, str]] = []
+    for y, text in sorted(points):
+        placed.append((max(y, placed[-1][0] + gap) if placed else y, text))
+    return placed
+
+
 def _trend(table: ReportTable, width: int) -> Chart:
-    left, right, top, plot_h = 44.0, 44.0, 18.0, 200.0
+    left, right, top, plot_h = 44.0, 64.0, 18.0, 200.0
     plot_w = width - left - right
     columns = list(table.columns)
     values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]
@@ -291,8 +378,19 @@ def _trend(table: ReportTable, width: int) -> Chart:
                 tuple(points),
             )
         )
+    last = round(xs[-1], 1) if xs else None
     for x, at_x in labels.items():
-        texts.extend(Text(x, y, (text,), "middle", "val") for y, text in _spread(at_x))
+        if x == last and len(xs) > 1:
+            # the newest edition: labels right of the points, stacked, so close
+            # values stay readable
+            texts.extend(
+                Text(x + 8, y, (text,), "start", "val")
+                for y, text in _stack([(y + 4, t) for y, t in at_x])
+            )
+        else:
+            texts.extend(
+                Text(x, y, (text,), "middle", "val") for y, text in _spread(at_x)
+            )
     legend, height = _legend(
         [r.label for r in table.rows], top=bottom + 34, width=width, kind="line"
     )

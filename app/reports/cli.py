@@ -66,6 +66,7 @@ def tables_command(
             settings=settings,
             actor=cli_actor(),
             edition=edition,
+            root=settings.reports_dir,
         )
 
     try:
@@ -84,4 +85,7 @@ def tables_command(
     )
 
 
+from app.reports.factsheet_cli import factsheet_command  # noqa: E402 - h6's command
+
+report_group.add_command(factsheet_command)
 COMMANDS = [report_group]

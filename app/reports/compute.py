@@ -37,7 +37,7 @@ class Thresholds:
     min_n: int = 50
     """Below this many respondents a cell shows a count, not a percentage, and is not tested."""
     min_cell: int = 5
-    """Below this many respondents a cell is suppressed (``disclosure_min_cell``)."""
+    """Below this many respondents a cell is suppressed (``Settings.disclosure_k``)."""
     level: float = LEVEL
 
 
@@ -287,6 +287,7 @@ class _Flags:
     def __init__(self) -> None:
         self.small = False
         self.suppressed = False
+        self.complementary = False
         self.tested = False
         self.untestable: set[int] = set()
 
@@ -421,6 +422,10 @@ def compute_table(
                     elif prior is not None:
                         flags.untestable.add(previous)
             cells.append(_cell(n, int(sums.hits[j]), share, t, flags, mark))
+        offset = len(table.editions) * len(layout)
+        for g in groups:
+            positions = [offset + k for k, entry in enumerate(layout) if entry[3] is g]
+            _complement(cells, positions, flags)
         out_rows.append(Row(row.key, row.label, tuple(cells)))
 
     base_spec = report.bases[table.base]
@@ -437,6 +442,17 @@ def compute_table(
         footnotes=_footnotes(table, flags, t, previous, reference),
         n_total=n_total,
     )
+
+
+def _complement(cells: list[Cell], positions: list[int], flags: _Flags) -> None:
+    """Secondary suppression: with one group of a breakdown hidden, the others and
+    the total would give it away; hide the smallest other shown group as well."""
+    hidden = [k for k in positions if cells[k].suppressed]
+    shown = [k for k in positions if not cells[k].suppressed and cells[k].n > 0]
+    if len(hidden) == 1 and shown:
+        k = min(shown, key=lambda k: (cells[k].n, k))
+        cells[k] = Cell(None, None, cells[k].n, None, True)
+        flags.complementary = True
 
 
 def _edition_label(label: str, key: str, year: int) -> str:
@@ -499,6 +515,11 @@ def _footnotes(
     if flags.suppressed:
         notes.append(
             f"Niet getoond: cellen met minder dan {t.min_cell} respondenten, omdat die tot personen herleidbaar kunnen zijn."
+            + (
+                " Daarom is ook de kleinste andere groep van die uitsplitsing niet getoond, zodat de cel niet uit het totaal is af te leiden."
+                if flags.complementary
+                else ""
+            )
         )
     if table.editions and reference is not None:
         years = ", ".join(str(y) for y in table.editions)

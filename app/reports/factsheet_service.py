@@ -30,7 +30,7 @@ from app.reports.comparison import kish_effective_n
 from app.reports.definition import Base, Condition, ReportFile, TableDef
 from app.reports.errors import ReportDefinitionErrors, ReportOptionsError
 from app.reports.factsheet import TIERS, Factsheet, FactsheetSpec, build_factsheet
-from app.reports.loader import REPORTS_DIR, check
+from app.reports.loader import check
 from app.reports.pdf import html_to_pdf
 from app.staff.schemas import StaffContext
 
@@ -116,8 +116,9 @@ async def compute_factsheet(
     settings: Settings,
     actor: StaffContext | str,
     edition: int | None = None,
-    root: Path = REPORTS_DIR,
+    root: Path | None = None,
 ) -> FactsheetResult:
+    root = root or settings.reports_dir
     if tier not in TIERS:
         raise ReportOptionsError(
             f"Onbekende bestuurslaag ‘{tier}’; kies uit {', '.join(TIERS)}."

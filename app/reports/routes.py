@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError
 from app.reports import factsheet_service, service, writers
@@ -37,7 +38,10 @@ def _query(**values: str) -> str:
 
 
 async def _choices(
-    session: SessionDep, wave: str | None, questionnaire: str | None
+    session: SessionDep,
+    settings: SettingsDep,
+    wave: str | None,
+    questionnaire: str | None,
 ) -> dict[str, object]:
     waves = await samples_service.list_waves(session)
     chosen = next((w for w in waves if w.slug == wave), None)
@@ -47,7 +51,9 @@ async def _choices(
             wq.questionnaire
             for wq in await samples_service.wave_questionnaires(session, wave=chosen)
         ]
-    with_tables = [q for q in fielded if service.available_editions(q)]
+    with_tables = [
+        q for q in fielded if service.available_editions(q, settings.reports_dir)
+    ]
     return {
         "waves": waves,
         "wave": chosen,
@@ -55,6 +61,14 @@ async def _choices(
         "questionnaire": questionnaire if questionnaire in with_tables else None,
         "without_tables": [q for q in fielded if q not in with_tables],
     }
+
+
+def breakdown_labels(
+    settings: Settings, questionnaire: str, edition: int
+) -> dict[str, str]:
+    """The definition's Dutch names of its breakdowns ("tier" → "Overheid")."""
+    loaded = service.load_definition(questionnaire, edition, settings.reports_dir)
+    return {key: b.label for key, b in loaded.definition.breakdowns.items()}
 
 
 def _error_page(
@@ -87,7 +101,7 @@ async def show_reports(
     wave: OptionalSlug = None,
     questionnaire: OptionalSlug = None,
 ) -> Response:
-    choices = await _choices(session, wave, questionnaire)
+    choices = await _choices(session, settings, wave, questionnaire)
     tables = []
     result = None
     if choices["wave"] is not None and choices["questionnaire"] is not None:
@@ -98,10 +112,12 @@ async def show_reports(
                 questionnaire=str(questionnaire),
                 settings=settings,
                 actor=staff,
+                root=settings.reports_dir,
             )
         except AppError as exc:
             return _error_page(request, staff, choices, exc.message, exc.status_code)
-        tables = [present(t) for t in result.tables]
+        labels = breakdown_labels(settings, str(questionnaire), result.edition)
+        tables = [present(t, labels) for t in result.tables]
     return render(
         request,
         "reports/index.html",
@@ -128,7 +144,7 @@ async def download_tables(
     format: Annotated[str, Query(max_length=8)] = "xlsx",
 ) -> Response:
     if format not in ("xlsx", "zip"):
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         return _error_page(
             request, staff, choices, "Kies als formaat xlsx of zip (CSV).", 422
         )
@@ -139,9 +155,10 @@ async def download_tables(
             questionnaire=questionnaire,
             settings=settings,
             actor=staff,
+            root=settings.reports_dir,
         )
     except AppError as exc:
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         return _error_page(request, staff, choices, exc.message, exc.status_code)
     stem = f"tabellen-{result.wave}-{questionnaire}-{result.edition}"
     if format == "xlsx":
@@ -183,7 +200,7 @@ async def _factsheet(
             actor=staff,
         )
     except (AppError, FactsheetDataMissing) as exc:
-        choices = await _choices(session, wave, questionnaire)
+        choices = await _choices(session, settings, wave, questionnaire)
         if isinstance(exc, AppError):
             return _error_page(request, staff, choices, exc.message, exc.status_code)
         return _error_page(

@@ -58,7 +58,7 @@ def load_definition(
 
 def thresholds(settings: Settings) -> compute.Thresholds:
     return compute.Thresholds(
-        min_n=settings.report_min_n, min_cell=settings.disclosure_min_cell
+        min_n=settings.report_min_n, min_cell=settings.disclosure_k
     )
 
 
@@ -88,7 +88,9 @@ async def compute_report(
         include_partial=include_partial,
         versions=definition.versions,
     )
-    plan = await exports_service.prepare_export(session, request=request, actor=actor)
+    # the export's audit entry names what the data were read for
+    audited = f"{actor} (rapporttabellen)" if isinstance(actor, str) else actor
+    plan = await exports_service.prepare_export(session, request=request, actor=audited)
     exported = await exports_frames.load_frame(session, plan)
     catalog = catalog_from_layout(exported.layout)
     problems = check(loaded, catalog)
@@ -128,5 +130,6 @@ async def compute_tables(
         settings=settings,
         actor=actor,
         edition=edition,
+        root=settings.reports_dir,
     )
     return result.tables

@@ -13,6 +13,7 @@ report follows are applied here once, for the staff page and the factsheet alike
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from app.reports.charts import Chart, chart_for
@@ -66,6 +67,9 @@ class ShownTable:
     legend: tuple[str, ...]
     """Legend lines for the significance marks (empty when nothing is marked)."""
     chart: Chart | None
+    groups: tuple[tuple[str, int], ...] = ()
+    """Header spans over the columns, one per breakdown ("" over the total);
+    empty when the table has no breakdowns."""
 
 
 def cell_text(cell: Cell) -> ShownCell:
@@ -154,7 +158,29 @@ def pivot_editions(table: ReportTable) -> ReportTable:
     )
 
 
-def present(table: ReportTable) -> ShownTable:
+def column_groups(
+    table: ReportTable, labels: Mapping[str, str]
+) -> tuple[tuple[str, int], ...]:
+    if not any(c.breakdown for c in table.columns):
+        return ()
+    spans: list[list] = []
+    for column in table.columns:
+        name = (
+            labels.get(column.breakdown, column.breakdown) if column.breakdown else ""
+        )
+        if spans and spans[-1][0] == name:
+            spans[-1][1] += 1
+        else:
+            spans.append([name, 1])
+    return tuple((name, span) for name, span in spans)
+
+
+def present(
+    table: ReportTable, breakdown_labels: Mapping[str, str] | None = None
+) -> ShownTable:
+    """``breakdown_labels``: the definition's names of the breakdowns ("tier" →
+    "Overheid"), which the computed table keeps only as keys."""
+    labels = breakdown_labels or {}
     table = pivot_editions(table)
     cells = [c for r in table.rows for c in r.cells]
     notes = list(table.footnotes)
@@ -174,5 +200,6 @@ def present(table: ReportTable) -> ShownTable:
         ),
         footnotes=tuple(notes),
         legend=legend_lines(table),
-        chart=chart_for(table),
+        chart=chart_for(table, breakdown_labels=labels),
+        groups=column_groups(table, labels),
     )

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.questionnaires import markup, routing
+from app.questionnaires import markup, rotation, routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.definition import HelpResource, other_key
 
@@ -94,14 +94,17 @@ def build_page(
     *,
     form: FormData | None = None,
     errors: Mapping[str, str] | None = None,
+    seed: int | None = None,
 ) -> PageView:
+    """``seed``: the respondent's invitation id, for rotated options and rows
+    (``app.questionnaires.rotation``); without it everything is in file order."""
     errors = errors or {}
     page = cq.page_by_id[page_id].model
     # After a failed submission, route on what was just typed where it parsed.
     views = []
     summary: list[tuple[str, str, str]] = []
     for question in routing.visible_questions(cq, page_id, answers, attributes):
-        view = _question(cq, question.id, answers, attributes, form, errors)
+        view = _question(cq, question.id, answers, attributes, form, errors, seed)
         views.append(view)
         for key, message in errors.items():
             item = _item_named(view, key)
@@ -207,6 +210,7 @@ def _question(
     attributes: Mapping[str, object],
     form: FormData | None,
     errors: Mapping[str, str],
+    seed: int | None = None,
 ) -> QuestionView:
     compiled = cq.questions[question_id]
     model = compiled.model
@@ -236,7 +240,7 @@ def _question(
         if other_form
         else ("" if form is not None else str(answers.get(other_key_) or ""))
     )
-    options = _options(cq, model.id, stored, answers, attributes, form)
+    options = _options(cq, model.id, stored, answers, attributes, form, seed)
     extra = {
         "options": options,
         "other_value": other_value,
@@ -244,7 +248,9 @@ def _question(
         "other_code": compiled.other_code,
     }
     if model.type in ("grid",) or (model.type == "number" and compiled.rows):
-        extra["rows"] = _rows(cq, model.id, stored, answers, attributes, form, errors)
+        extra["rows"] = _rows(
+            cq, model.id, stored, answers, attributes, form, errors, seed
+        )
     if model.type == "scale":
         points = [
             OptionView(
@@ -292,9 +298,18 @@ def _options(
     answers: Mapping[str, object],
     attributes: Mapping[str, object],
     form: FormData | None,
+    seed: int | None = None,
 ) -> list[OptionView]:
     compiled = cq.questions[question_id]
     key = f"{question_id}.option" if compiled.model.type == "number" else question_id
+    visible = routing.visible_options(cq, question_id, answers, attributes)
+    if seed is not None and rotation.rotates_options(compiled.model):
+        shown = {o.code for o in visible}
+        visible = [
+            o
+            for o in rotation.options_in_order(compiled.model, compiled.options, seed)
+            if o.code in shown
+        ]
     return [
         OptionView(
             code=option.code,
@@ -304,7 +319,7 @@ def _options(
             exclusive=option.exclusive,
             other=option.other,
         )
-        for option in routing.visible_options(cq, question_id, answers, attributes)
+        for option in visible
     ]
 
 
@@ -316,10 +331,20 @@ def _rows(
     attributes: Mapping[str, object],
     form: FormData | None,
     errors: Mapping[str, str],
+    seed: int | None = None,
 ) -> list[RowView]:
     values = stored if isinstance(stored, dict) else {}
+    compiled = cq.questions[question_id]
+    visible = routing.visible_rows(cq, question_id, answers, attributes)
+    if seed is not None and rotation.rotates_rows(compiled.model):
+        shown = {r.id for r in visible}
+        visible = [
+            r
+            for r in rotation.rows_in_order(compiled.model, compiled.rows, seed)
+            if r.id in shown
+        ]
     rows = []
-    for row in routing.visible_rows(cq, question_id, answers, attributes):
+    for row in visible:
         field_name = f"{question_id}.{row.id}"
         submitted = _submitted(form, field_name)
         if submitted is not None:

@@ -153,6 +153,7 @@ async def submit_page(
             survey.attributes,
             form=data,
             errors=outcome.errors,
+            seed=survey.invitation.id,
         )
         # Shown back with its first shown-at stamp: time on the page runs from
         # arrival to the submission that is accepted.
@@ -197,7 +198,11 @@ async def _show_page(
     """A page as shown fresh: the threshold write, then the page with stored answers."""
     await service.page_shown(db, survey, page_id)
     view = rendering.build_page(
-        survey.compiled, page_id, survey.answers, survey.attributes
+        survey.compiled,
+        page_id,
+        survey.answers,
+        survey.attributes,
+        seed=survey.invitation.id,
     )
     return _render_page(request, survey, token, view, headers=headers)
 

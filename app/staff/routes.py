@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +13,7 @@ from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.params import IdPath
-from app.staff import service
+from app.staff import routes_twofactor, service
 from app.staff.deps import (
     AdminDep,
     StaffDep,
@@ -21,6 +22,7 @@ from app.staff.deps import (
     login_csrf_cookie_name,
     session_cookie_name,
     set_login_csrf_cookie,
+    set_session_cookie,
 )
 from app.staff.models import Role
 from app.web import SettingsDep, hx_redirect, render
@@ -81,21 +83,19 @@ async def login(
             ip=_client_ip(request),
             policy=service.LoginPolicy.from_settings(settings),
             session_hours=settings.session_hours,
+            two_factor_roles=settings.effective_two_factor_roles,
         )
     except TooManyRequests as exc:
         return _login_error(request, settings, next, exc.message, 429)
     if result.session_token is None:
         return _login_error(request, settings, next, result.message or "", 401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        session_cookie_name(settings),
-        result.session_token,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        secure=settings.cookies_secure,
-        samesite="lax",
-        path="/",
-    )
+    target = _safe_next(next)
+    if result.stage == "code":
+        target = "/staff/login/code?" + urlencode({"next": target})
+    elif result.stage == "enrol":
+        target = "/staff/2fa?" + urlencode({"next": target})
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, result.session_token)
     delete_login_csrf_cookie(response, settings=settings)
     return response
 
@@ -214,3 +214,7 @@ async def audit(request: Request, session: SessionDep, staff: AdminDep) -> Respo
         "staff/audit.html",
         {"staff": staff, "events": await service.list_audit(session)},
     )
+
+
+# The second login step and /staff/2fa (own module; same prefix).
+router.include_router(routes_twofactor.router)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, TooManyRequests
-from app.staff import throttle
+from app.staff import throttle, twofactor
 from app.staff.models import AuditEvent, LoginAttempt, Role, StaffSession, StaffUser
 from app.staff.schemas import StaffContext
 
@@ -81,6 +81,12 @@ async def list_users(session: AsyncSession) -> list[StaffUser]:
     return list(await session.scalars(select(StaffUser).order_by(StaffUser.email)))
 
 
+async def get_user_by_email(session: AsyncSession, email: str) -> StaffUser | None:
+    return await session.scalar(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    )
+
+
 async def get_user(session: AsyncSession, user_id: int) -> StaffUser | None:
     return await session.get(StaffUser, user_id)
 
@@ -99,6 +105,12 @@ class LoginResult:
     user: StaffUser | None
     session_token: str | None
     message: str | None
+    stage: str = "full"
+    """``full``, or ``code``/``enrol`` when the second factor is still due."""
+
+
+PENDING_MINUTES = 10
+"""How long a password-only session may wait for its second factor."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +161,13 @@ async def authenticate(
     ip: str,
     policy: LoginPolicy,
     session_hours: int,
+    two_factor_roles: frozenset[str] = frozenset(),
 ) -> LoginResult:
     """Check a login and open a session. Every attempt is recorded.
+
+    An account with a second factor (or whose role needs one) gets a
+    short-lived session of stage ``code`` (or ``enrol``) that opens nothing
+    but the second step; ``complete_second_factor`` turns it into a full one.
 
     The attempt is counted (``throttle.reserve``) before the password is
     checked, per address and per account, so the limit holds under
@@ -195,10 +212,72 @@ async def authenticate(
         await throttle.forgive_one(session, key=address_key)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    if user.two_factor_enabled or user.role in two_factor_roles:
+        stage = "code" if user.two_factor_enabled else "enrol"
+        token = await open_session(
+            session, user=user, minutes=PENDING_MINUTES, stage=stage
+        )
+        await record_audit(
+            session, actor=user, action="login.password", details={"ip": ip, "next": stage}
+        )  # fmt: skip
+        return LoginResult(user, token, None, stage)
     user.last_login_at = now
-    token = await open_session(session, user=user, hours=session_hours)
+    token = await open_session(session, user=user, minutes=session_hours * 60)
     await record_audit(session, actor=user, action="login", details={"ip": ip})
     return LoginResult(user, token, None)
+
+
+async def complete_second_factor(
+    session: AsyncSession,
+    *,
+    pending: StaffSession,
+    user: StaffUser,
+    code: str,
+    ip: str,
+    policy: LoginPolicy,
+    session_hours: int,
+) -> str | None:
+    """Check the code of a ``code``-stage session; on success the pending
+    session is replaced by a full one (a new token) and returned. Throttled
+    per account like the password; raises ``TooManyRequests`` when locked."""
+    now = utcnow()
+    key = f"totp:{user.id}"
+    until = await throttle.reserve(session, key=key, limit=policy.account, now=now)
+    if until is not None:
+        await record_audit(
+            session, actor=user, action="login.refused",
+            details={"ip": ip, "by": "totp",
+                     "locked_until": until.isoformat(timespec="seconds")},
+        )  # fmt: skip
+        raise TooManyRequests(throttle.wait_message(until, now))
+    if not await twofactor.check_code(session, user=user, code=code, now=now):
+        await record_audit(
+            session, actor=user, action="login.failed",
+            details={"ip": ip, "factor": "totp"},
+        )  # fmt: skip
+        return None
+    await throttle.clear(session, key=key)
+    return await upgrade_session(
+        session, pending=pending, user=user, hours=session_hours, ip=ip
+    )
+
+
+async def upgrade_session(
+    session: AsyncSession,
+    *,
+    pending: StaffSession,
+    user: StaffUser,
+    hours: int,
+    ip: str,
+) -> str:
+    """The second factor is done: a full session under a new token."""
+    await session.delete(pending)
+    user.last_login_at = utcnow()
+    token = await open_session(session, user=user, minutes=hours * 60)
+    await record_audit(
+        session, actor=user, action="login", details={"ip": ip, "second_factor": True}
+    )
+    return token
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -208,7 +287,9 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def open_session(session: AsyncSession, *, user: StaffUser, hours: int) -> str:
+async def open_session(
+    session: AsyncSession, *, user: StaffUser, minutes: int, stage: str = "full"
+) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
@@ -216,9 +297,10 @@ async def open_session(session: AsyncSession, *, user: StaffUser, hours: int) ->
             id_hash=hash_token(token),
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(32),
+            stage=stage,
             created_at=now,
             last_seen_at=now,
-            expires_at=now + dt.timedelta(hours=hours),
+            expires_at=now + dt.timedelta(minutes=minutes),
         )
     )
     await session.flush()

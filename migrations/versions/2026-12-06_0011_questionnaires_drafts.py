@@ -1,7 +1,7 @@
 """questionnaire drafts stored for test runs
 
 Revision ID: 0011_drafts
-Revises: 0005_exports
+Revises: 0010_privacy
 Create Date: 2026-12-06 15:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011_drafts'
-down_revision: str | Sequence[str] | None = '0005_exports'
+down_revision: str | Sequence[str] | None = '0010_privacy'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

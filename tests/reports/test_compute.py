@@ -238,8 +238,12 @@ class TestSmallCellsAndSuppression:
                 "breakdowns": ["g"],
             },
         )
-        b = table.rows[0].cells[2]
+        total, a, b = table.rows[0].cells
         assert b.suppressed and b.percent is None and b.count is None and b.n == 3
+        # A and the total would give B away: A is hidden as well, the total stays
+        assert a.suppressed and a.percent is None and a.n == 300
+        assert total.percent == pytest.approx(100 * 153 / 303)
+        assert any("kleinste andere groep" in note for note in table.footnotes)
         assert any(
             "Niet getoond" in note and "5 respondenten" in note
             for note in table.footnotes

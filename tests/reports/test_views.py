@@ -37,6 +37,9 @@ def test_breakdown_cells_marks_counts_and_suppression() -> None:
     assert SMALL_CELL_NOTE in shown.footnotes
     assert SUPPRESSED_NOTE in shown.footnotes
     assert shown.dom_id == "tabel-tabel-2-2"
+    assert shown.groups == (("", 1), ("geslacht", 2), ("functie", 2))
+    named = present(breakdown_table(), {"geslacht": "Geslacht"})
+    assert named.groups == (("", 1), ("Geslacht", 2), ("functie", 2))
 
 
 def test_trend_marks_are_against_the_previous_edition() -> None:
@@ -62,12 +65,27 @@ def test_bar_chart_lengths_are_proportional_and_small_cells_have_no_bar() -> Non
     assert chart is not None
     widths = [b.width for b in chart.bars]
     assert widths[0] / widths[1] == pytest.approx(62.4 / 40.2, rel=0.01)
-    grouped = chart_for(breakdown_table())
+    grouped = chart_for(
+        breakdown_table(),
+        breakdown_labels={"geslacht": "Geslacht", "functie": "Functie"},
+    )
     assert grouped is not None
     assert (
         len(grouped.bars) == 6
     )  # 2 rows × 3 percentage cells; counts and "–" get none
-    assert [i.label for i in grouped.legend][:3] == ["Totaal", "Mannen", "Vrouwen"]
+    # a breakdown: one panel per row, groups named on the axis under their breakdown
+    assert grouped.legend == ()
+    categories = [t.lines[0] for t in grouped.texts if t.cls == "cat"]
+    assert categories[:3] == ["Totaal", "Mannen", "Vrouwen"]
+    assert [t.lines[0] for t in grouped.texts if t.cls == "sub"][:2] == [
+        "Geslacht",
+        "Functie",
+    ]
+    assert [t.lines[0] for t in grouped.texts if t.cls == "head"] == [
+        "Totaal",
+        "Verbale agressie",
+    ]
+    assert {b.fill for b in grouped.bars[1:3]} == {"#0072b2"}
     assert "7 van 12" in [t.lines[0] for t in grouped.texts]
 
 
@@ -83,3 +101,17 @@ def test_groups_by_edition_pivot_into_one_line_per_group() -> None:
     chart = chart_for(table)
     assert chart is not None and len(chart.lines) == 3
     assert pivot_editions(breakdown_table()) == breakdown_table()  # no editions: as is
+
+
+def test_a_trend_of_one_edition_is_drawn_as_bars() -> None:
+    from dataclasses import replace
+
+    table = forms_table()
+    one = replace(
+        table,
+        columns=table.columns[-1:],
+        rows=tuple(replace(r, cells=r.cells[-1:]) for r in table.rows),
+    )
+    chart = chart_for(one)
+    assert chart is not None and chart.kind == "trend" and not chart.lines
+    assert len(chart.bars) == 4
