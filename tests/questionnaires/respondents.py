@@ -58,6 +58,8 @@ class Walk:
     pages: list[str] = field(default_factory=list)
     arrivals: list[dict[str, object]] = field(default_factory=list)
     """The stored answers when each page of ``pages`` was shown."""
+    forms: list[dict[str, list[str]]] = field(default_factory=list)
+    """The form submitted on each page of ``pages``."""
     shown: list[str] = field(default_factory=list)
     """Question ids shown, in order (information texts left out)."""
     info: list[str] = field(default_factory=list)
@@ -185,6 +187,7 @@ def walk(
             other = other_key(question.id)
             if other in intended:
                 form[other] = [str(intended[other])]
+        result.forms.append(form)
         new, errors = routing.parse_page_submission(
             cq, page_id, form, answers, attributes
         )
