@@ -21,7 +21,11 @@ class Cell:
     below the small-cell threshold (then ``count`` holds the unweighted count of
     respondents with the answer) or when the cell is suppressed. ``n`` is the
     unweighted base the cell rests on. ``mark`` is set only for a difference that
-    is significant at the table's stated level.
+    is significant at the table's stated level (against the other groups of the
+    breakdown, or against the previous edition: the footnote says which).
+    Cells of earlier editions hold the published percentage and the published
+    base, or ``n=0`` where the report prints none; ``percent`` None with
+    ``count`` None and ``n=0`` means "not available" (shown as "-").
     """
 
     percent: float | None
@@ -33,7 +37,11 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column: the total, one group of a breakdown, or one edition."""
+    """A column: the total, one group of a breakdown, or one edition.
+
+    Keys: ``totaal`` or the group's key; in tables with editions every column
+    (this edition's too) is ``<key>_<edition>`` with ``edition`` set.
+    """
 
     key: str
     label: str

@@ -88,7 +88,9 @@ async def compute_report(
         include_partial=include_partial,
         versions=definition.versions,
     )
-    plan = await exports_service.prepare_export(session, request=request, actor=actor)
+    # the export's audit entry names what the data were read for
+    audited = f"{actor} (rapporttabellen)" if isinstance(actor, str) else actor
+    plan = await exports_service.prepare_export(session, request=request, actor=audited)
     exported = await exports_frames.load_frame(session, plan)
     catalog = catalog_from_layout(exported.layout)
     problems = check(loaded, catalog)
