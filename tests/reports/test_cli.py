@@ -109,8 +109,8 @@ class TestCheck:
     def test_editions_must_precede_the_edition(self, tmp_path: Path) -> None:
         path, text = variant(
             tmp_path,
-            "editions: [2022]\n\n  - id: tabel_2_5",
-            "editions: [2024]\n\n  - id: tabel_2_5",
+            'editions: [2022]\n    footnotes: ["n 2022',
+            'editions: [2024]\n    footnotes: ["n 2022',
         )
         code, output = run("check", str(path))
         assert code == 1
