@@ -37,7 +37,7 @@ class Thresholds:
     min_n: int = 50
     """Below this many respondents a cell shows a count, not a percentage, and is not tested."""
     min_cell: int = 5
-    """Below this many respondents a cell is suppressed (``disclosure_min_cell``)."""
+    """Below this many respondents a cell is suppressed (``Settings.disclosure_k``)."""
     level: float = LEVEL
 
 

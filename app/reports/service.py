@@ -58,7 +58,7 @@ def load_definition(
 
 def thresholds(settings: Settings) -> compute.Thresholds:
     return compute.Thresholds(
-        min_n=settings.report_min_n, min_cell=settings.disclosure_min_cell
+        min_n=settings.report_min_n, min_cell=settings.disclosure_k
     )
 
 

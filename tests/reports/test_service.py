@@ -121,7 +121,7 @@ async def test_tables_match_the_oracle_on_the_csv_export(
             continue
         table = tables[spec["id"]]
         expected = oracle.table(
-            spec, min_n=settings.report_min_n, min_cell=settings.disclosure_min_cell
+            spec, min_n=settings.report_min_n, min_cell=settings.disclosure_k
         )
         for i, row in enumerate(table.rows):
             for column, cell in zip(table.columns, row.cells, strict=True):
