@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import begin_read_snapshot
-from app.exports import queries, runner
+from app.exports import runner
 from app.exports.layout import Layout
 from app.exports.service import ExportPlan
 
@@ -39,9 +39,7 @@ async def load_frame(session: AsyncSession, plan: ExportPlan) -> ExportFrame:
         await begin_read_snapshot(session)
     run = await runner.start(session, plan)
     rows: list[list[Any]] = []
-    async for raw in queries.stream_rows(
-        session, plan.selection, chunk_size=runner.CHUNK_ROWS
-    ):
+    async for raw in runner.chunks(session, plan):
         rows += await anyio.to_thread.run_sync(lambda raw=raw: run.encode(raw))
     names = [v.name for v in plan.layout.variables]
     frame = pd.DataFrame(rows, columns=names)

@@ -330,7 +330,7 @@ async def _plan_disclosure(session: AsyncSession, run: Run) -> None:
     encoded as the file will hold them, in the same snapshot as the second."""
     first = Encoder(run.plan.layout, run.weight_of)
     values: list[dict[str, int]] = []
-    async for raw in _chunks(session, run.plan):
+    async for raw in chunks(session, run.plan):
         rows = await _in_thread(
             lambda raw=raw: [first.encode(r) for r in run.records(raw)]
         )
@@ -378,9 +378,11 @@ async def _in_thread(fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn)
 
 
-async def _chunks(
+async def chunks(
     session: AsyncSession, plan: ExportPlan
 ) -> AsyncIterator[Sequence[Any]]:
+    """The export's rows as ``Run.encode`` reads them, in chunks: the query's
+    columns plus each response's page times (for the paradata columns)."""
     async for raw in queries.stream_rows(
         session, plan.selection, chunk_size=CHUNK_ROWS
     ):
@@ -402,7 +404,7 @@ async def stream_csv_zip(session: AsyncSession, run: Run) -> AsyncIterator[bytes
         CsvEncoder(run.layout, separator=plan.request.separator), stamp=plan.data_as_of
     )
     yield stream.start()
-    async for raw in _chunks(session, plan):
+    async for raw in chunks(session, plan):
         yield await _in_thread(lambda raw=raw: stream.rows(run.encode(raw)))
     yield await _in_thread(lambda: stream.finish(_codebook_files(run.codebook())))
 
@@ -410,7 +412,7 @@ async def stream_csv_zip(session: AsyncSession, run: Run) -> AsyncIterator[bytes
 async def stream_csv_plain(session: AsyncSession, run: Run) -> AsyncIterator[bytes]:
     encoder = CsvEncoder(run.layout, separator=run.plan.request.separator)
     yield encoder.start()
-    async for raw in _chunks(session, run.plan):
+    async for raw in chunks(session, run.plan):
         yield await _in_thread(lambda raw=raw: encoder.rows(run.encode(raw)))
 
 
@@ -436,7 +438,7 @@ async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, A
     else:
         writer = None
     write = writer.write if writer is not None else (lambda _rows: None)
-    async for raw in _chunks(session, plan):
+    async for raw in chunks(session, plan):
         await _in_thread(lambda raw=raw: write(run.encode(raw)))
     book = await _in_thread(run.codebook)
     await _in_thread(lambda: _finish(fmt, run, writer, path, book))
