@@ -121,12 +121,13 @@ def _axis_max(values: list[float]) -> int:
     return max(10, min(100, math.ceil(top / 10) * 10 + (10 if top % 10 > 7 else 0)))
 
 
-def _wrap(label: str, width: int) -> tuple[str, ...]:
+def _wrap(label: str, width: int, max_lines: int = 3) -> tuple[str, ...]:
     lines = textwrap.wrap(label, width) or [""]
-    if len(lines) > 2:
+    if len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1 :])
         lines = [
-            lines[0],
-            textwrap.shorten(" ".join(lines[1:]), width, placeholder="…"),
+            *lines[: max_lines - 1],
+            textwrap.shorten(rest, width, placeholder="…"),
         ]
     return tuple(lines)
 
@@ -248,8 +249,10 @@ def _bars(table: ReportTable, width: int) -> Chart:
     series = list(table.columns)
     k = len(series)
     bar_h = 16.0 if k == 1 else 12.0
-    gap = 10.0
-    left, right, top = 200.0, 78.0, 8.0
+    gap = 6.0 if k == 1 else 10.0
+    longest = max((len(r.label) for r in table.rows), default=0)
+    wrap = 28 if longest <= 56 else 36  # long labels get a wider label column
+    left, right, top = (200.0 if wrap == 28 else 252.0), 78.0, 8.0
     plot_w = width - left - right
     values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]
     axis = _axis_max(values)
@@ -257,12 +260,14 @@ def _bars(table: ReportTable, width: int) -> Chart:
     bars: list[Bar] = []
     y = top
     for row in table.rows:
-        group_h = k * bar_h
-        texts.append(
-            Text(left - 8, y + group_h / 2 + 4, _wrap(row.label, 30), "end", "cat")
-        )
+        label = _wrap(row.label, wrap)
+        # a label of two lines needs 28 px: centre the bars in the taller slot
+        slot = max(k * bar_h, 14.0 * len(label) + 2)
+        offset = (slot - k * bar_h) / 2
+        group_h = slot
+        texts.append(Text(left - 8, y + slot / 2 + 4, label, "end", "cat"))
         for j, (column, cell) in enumerate(zip(series, row.cells, strict=False)):
-            by = y + j * bar_h
+            by = y + offset + j * bar_h
             value = _value_text(cell)
             x_end = left
             if cell.percent is not None:
@@ -333,7 +338,7 @@ def _stack(
 
 
 def _trend(table: ReportTable, width: int) -> Chart:
-    left, right, top, plot_h = 44.0, 64.0, 18.0, 200.0
+    left, right, top, plot_h = 44.0, 64.0, 18.0, 170.0
     plot_w = width - left - right
     columns = list(table.columns)
     values = [c.percent for r in table.rows for c in r.cells if c.percent is not None]

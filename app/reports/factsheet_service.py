@@ -78,9 +78,8 @@ def tier_definition(
         base = table.base
         if base == TEMPLATE_TIER or base.startswith(f"{TEMPLATE_TIER}_"):
             base = tier + base.removeprefix(TEMPLATE_TIER)
-        editions = tuple(
-            e for e in table.editions if ref is not None and _has_values(ref, new_id, e)
-        )
+        # the tier's own earlier figures, as far as the reference series has them
+        editions = _reference_editions(ref, new_id, before=definition.edition)
         tables.append(
             table.model_copy(
                 update={
@@ -95,8 +94,12 @@ def tier_definition(
     return definition.model_copy(update={"bases": bases, "tables": (*tables, *shared)})
 
 
-def _has_values(ref: reference.Reference, table: str, edition: int) -> bool:
-    return any(k[0] == table and k[3] == edition for k in ref.values)
+def _reference_editions(
+    ref: reference.Reference | None, table: str, *, before: int
+) -> tuple[int, ...]:
+    if ref is None:
+        return ()
+    return tuple(sorted({k[3] for k in ref.values if k[0] == table and k[3] < before}))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,14 @@ def test_factsheet_pdf_and_html_carry_the_headline(
     ).stdout.decode()
     assert " ".join(headline.split()[:6]) in " ".join(text.split())
     assert "Factsheet" in text and "Provincies" in text and "1 van " in text
+    info = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, check=True
+    ).stdout.decode()
+    assert "A4" in info
+    pages = int(
+        next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1]
+    )
+    assert 1 <= pages <= 3
 
     html = tmp_path / "provincie.html"
     result = CliRunner().invoke(
