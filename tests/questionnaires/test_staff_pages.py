@@ -125,7 +125,8 @@ class TestOutlineAndDiff:
             "/staff/questionnaires/diff", params={"old": "mini/1", "new": "mini/2"}
         )
         assert page.status_code == 200
-        assert "q_remarks" in page.text and "reworded" in page.text
+        assert "q_remarks" in page.text and "vraagtekst gewijzigd" in page.text
+        assert "reworded" not in page.text
 
 
 class TestTestRun:
