@@ -128,7 +128,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # Forwarded headers are believed only from Settings.trusted_proxies
+            # (create_app); uvicorn's default would trust any local process.
+            proxy_headers=False,
             log_level="info",
         )
     finally:
@@ -152,6 +154,7 @@ def _register_domain_commands() -> None:
         "app.mailings.cli",
         "app.monitoring.cli",
         "app.exports.cli",
+        "app.reports.cli",
         "app.demo.cli",
     ):
         try:

@@ -43,6 +43,8 @@ class Forbidden(AppError):
 class Unauthorized(AppError):
     status_code = 401
     title = "Inloggen nodig"
+    login_path = "/staff/login"
+    """Where the browser is sent (the second login step for a half-done login)."""
 
 
 class Conflict(AppError):
@@ -77,9 +79,16 @@ def is_staff_request(request: Request) -> bool:
     return path == "/staff" or path.startswith("/staff/")
 
 
+TOO_LARGE = (
+    "Te veel gegevens",
+    "Wat u verstuurde is groter dan hier kan worden ontvangen; er is niets "
+    "opgeslagen. Ga terug en verstuur het formulier opnieuw, of lees een groot "
+    "bestand in via de opdrachtregel.",
+)
+
+
 def render_error(request: Request, status: int, title: str, message: str) -> Response:
-    """The error page for ``request``: staff or respondent page, htmx partial
-    or JSON, whatever asked."""
+    """The error page for ``request`` (also for middleware outside the router)."""
     return _render(request, status, title, message)
 
 
@@ -103,7 +112,7 @@ def _render(request: Request, status: int, title: str, message: str) -> Response
 async def app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthorized) and not _wants_json(request):
-        target = "/staff/login?" + urlencode({"next": request.url.path})
+        target = exc.login_path + "?" + urlencode({"next": request.url.path})
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
@@ -112,11 +121,17 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Niet gevonden", 405: "Niet toegestaan", 403: "Geen toegang"}
+    titles = {
+        404: "Niet gevonden",
+        405: "Niet toegestaan",
+        403: "Geen toegang",
+        413: TOO_LARGE[0],
+    }
     title = titles.get(exc.status_code, "Er ging iets mis")
     message = {
         404: "Deze pagina bestaat niet.",
         405: "Deze handeling is hier niet mogelijk.",
+        413: TOO_LARGE[1],
     }.get(exc.status_code, "Probeer het later opnieuw.")
     response = _render(request, exc.status_code, title, message)
     if exc.headers:

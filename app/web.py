@@ -237,6 +237,12 @@ MAX_PATH_SEGMENT = 255
 shorter); a longer one is a probe and gets the plain 404."""
 
 
+TOKEN_LINK_PREFIXES = ("/s/", "/u/")
+"""Personal links (survey, unsubscribe). Their routes check a token's shape
+themselves and answer every malformed or unknown one with the same 404 page,
+so a long or odd token cannot be told apart from an unknown one here either."""
+
+
 class HostileInputMiddleware:
     """Refuse input no page can mean before any route sees it.
 
@@ -266,7 +272,7 @@ class HostileInputMiddleware:
     def _refusal(scope: Scope) -> tuple[int, str, str] | None:
         path: str = scope.get("path", "")
         raw_path: bytes = scope.get("raw_path") or b""
-        if (
+        if not path.startswith(TOKEN_LINK_PREFIXES) and (
             "\x00" in path
             or b"%00" in raw_path
             or any(len(part) > MAX_PATH_SEGMENT for part in path.split("/"))

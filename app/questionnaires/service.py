@@ -148,9 +148,12 @@ async def get_version_by_id(
 
 
 async def list_versions(session: AsyncSession) -> list[QuestionnaireVersion]:
+    """Published versions (drafts stored for test runs are not versions)."""
     return list(
         await session.scalars(
-            select(QuestionnaireVersion).order_by(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.is_draft.is_(False))
+            .order_by(
                 QuestionnaireVersion.questionnaire, QuestionnaireVersion.published_at
             )
         )
@@ -162,7 +165,10 @@ async def newest_version(
 ) -> QuestionnaireVersion | None:
     return await session.scalar(
         select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.questionnaire == questionnaire)
+        .where(
+            QuestionnaireVersion.questionnaire == questionnaire,
+            QuestionnaireVersion.is_draft.is_(False),
+        )
         .order_by(
             QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc()
         )
@@ -233,6 +239,45 @@ async def publish_compiled(
     return version, True
 
 
+DRAFT_MARK = "~"
+
+
+async def store_draft(
+    session: AsyncSession,
+    *,
+    compiled: CompiledQuestionnaire,
+    text: str,
+    stored_by_id: int | None = None,
+) -> QuestionnaireVersion:
+    """Store a checked, unpublished file so that staff can test-run it.
+
+    Respondent pages serve versions from the database, so a test run of a draft
+    needs a row too; it is marked ``is_draft`` and named after its content
+    (``2025~3f2a9c1e``), so the same draft text is stored once, every edit gets
+    its own row, and publishing stays the only way to field a version.
+    """
+    definition = compiled.definition
+    name = f"{definition.version}{DRAFT_MARK}{compiled.content_hash[:8]}"
+    existing = await get_version(
+        session, questionnaire=definition.questionnaire, version=name
+    )
+    if existing is not None:
+        return existing
+    draft = QuestionnaireVersion(
+        questionnaire=definition.questionnaire,
+        version=name,
+        title=definition.title,
+        content_hash=compiled.content_hash,
+        source=text,
+        definition_json=definition.model_dump_json(),
+        published_by_id=stored_by_id,
+        is_draft=True,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
 def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
 
@@ -268,6 +313,14 @@ def default_comparison(refs: list[str]) -> tuple[str | None, str | None]:
     return first, first
 
 
+def draft_file(root: Path, *, questionnaire: str, version: str) -> Path:
+    """Like ``file_for``, but a missing file is a ``NotFound``."""
+    path = file_for(root, questionnaire=questionnaire, version=version)
+    if path is None:
+        raise NotFound(f"Er is geen vragenlijstbestand {questionnaire}/{version}.")
+    return path
+
+
 async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:
     """Every file under ``root`` with its publication state (draft/published/changed)."""
     published = {(v.questionnaire, v.version): v for v in await list_versions(session)}
@@ -298,6 +351,7 @@ __all__ = [
     "PublishedVersionChanged",
     "VersionInfo",
     "changed_message",
+    "draft_file",
     "file_statuses",
     "get_version",
     "get_version_by_id",
@@ -308,4 +362,5 @@ __all__ = [
     "publish_file",
     "questionnaire_files",
     "require_version",
+    "store_draft",
 ]

@@ -14,6 +14,7 @@ from app.db import create_engine, create_sessionmaker
 from app.mailings import links
 from app.mailings.models import CaughtMail, Mailing, OutboxMessage
 from app.mailings.worker import MailWorker
+from app.samples import service as samples_service
 from app.staff.models import Role
 from tests.fixtures.mailings import (
     create_mailing,
@@ -251,6 +252,7 @@ class TestPreviewAndTestMail:
         ]
         assert caught.subject.startswith("[TEST] ")
         assert "List-Unsubscribe" not in caught.raw
+        stored_raw = caught.raw
         assert (await invitation(session, invitation_id)).first_mailed_at is None
 
         inbox = await client.get("/staff/mail")
@@ -258,6 +260,12 @@ class TestPreviewAndTestMail:
         view = await client.get(f"/staff/mail/{caught_id}")
         assert "X-Veldwerk-Test" in view.text and "Return-Path" in view.text
         assert "testmail" in view.text.lower()
+        # Stored without the link, shown with it (re-derived from the key).
+        person = await invitation(session, invitation_id)
+        link = samples_service.invitation_url(settings, person)
+        assert link.rsplit("/", 1)[1] not in stored_raw
+        assert html.escape(link) in view.text
+        assert "link-verwijderd" not in view.text
         framed = await client.get(f"/staff/mail/{caught_id}/html")
         assert framed.headers["content-security-policy"].startswith("sandbox;")
 

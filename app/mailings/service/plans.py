@@ -411,3 +411,25 @@ async def purge_caught_mails(session: AsyncSession, *, wave: Wave) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def progress_overview(
+    session: AsyncSession, *, wave: Wave
+) -> dict[str, dict[str, int]]:
+    """Per mailed questionnaire, the size of each progress audience now (a
+    reminder to it reaches that many, after the fixed exclusions)."""
+    return {
+        questionnaire: await queries.progress_sizes(
+            session, wave_id=wave.id, questionnaire=questionnaire
+        )
+        for questionnaire in MAILED_QUESTIONNAIRES
+    }
+
+
+async def audience_size(
+    session: AsyncSession, *, wave: Wave, questionnaire: str, audience: Audience
+) -> int:
+    """How many invitations a mailing with ``audience`` would reach now."""
+    return await queries.audience_size(
+        session, wave_id=wave.id, questionnaire=questionnaire, audience=audience
+    )

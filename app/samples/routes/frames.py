@@ -159,7 +159,7 @@ async def confirm_purge(
     return render(
         request,
         "samples/purge.html",
-        {"staff": staff, "wave": wave, "overview": overview},
+        {"staff": staff, "wave": wave, "overview": overview, "today": _today()},
     )
 
 
