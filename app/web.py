@@ -6,7 +6,10 @@ only makes it smoother. ``hx_redirect`` answers both kinds of request.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -187,6 +190,22 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+def style_hash_csp(html: str) -> str:
+    """The usual policy, plus the hashes of ``html``'s own ``<style>`` blocks.
+
+    Standalone documents (a questionnaire as HTML, also rendered to PDF) carry
+    their CSS inline; ``style-src 'self'`` would leave them unstyled (and
+    scrolling sideways on a phone). Only these exact blocks are allowed."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    hashes = " ".join(
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()
+        + "'"
+        for b in blocks
+    )
+    return CSP.replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
 
 
 class SecurityHeadersMiddleware:
