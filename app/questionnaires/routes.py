@@ -77,7 +77,10 @@ async def publish(
         raise NotFound(f"Er is geen bestand voor {ref}.")
     try:
         published, new = await service.publish_file(
-            session, path=path, published_by_id=staff.id
+            session,
+            path=path,
+            published_by_id=staff.id,
+            shown_as=service.display_path(path),
         )
     except DefinitionErrors as exc:
         raise InvalidInput(
