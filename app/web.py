@@ -6,7 +6,10 @@ only makes it smoother. ``hx_redirect`` answers both kinds of request.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -20,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import InvalidInput
+from app.questionnaires import names
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -40,6 +44,34 @@ def _nl_number(value: float | int | None, decimals: int = 0) -> str:
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+TEMPLATE_NAMES = {"invitation": "uitnodiging", "reminder": "herinnering"}
+"""Mail template files are named in English (``mailings/<q>/invitation.*``)."""
+
+QUESTION_TYPES = {
+    "single": "één antwoord",
+    "multiple": "meer antwoorden",
+    "grid": "stellingen",
+    "number": "getal",
+    "scale": "schaal",
+    "text": "open",
+    "info": "tekst",
+    "date": "datum",
+}
+
+
+def _template_name(name: str | None) -> str:
+    if not name:
+        return "–"
+    for english, dutch in TEMPLATE_NAMES.items():
+        if name == english or name.startswith(english + "-"):
+            return dutch + name[len(english) :]
+    return name
+
+
+def _question_type(kind: str) -> str:
+    return QUESTION_TYPES.get(str(kind), str(kind))
 
 
 def _percent(value: float | None, decimals: int = 0) -> str:
@@ -84,6 +116,10 @@ def create_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["nl_number"] = _nl_number
     env.filters["percent"] = _percent
     env.filters["paragraphs"] = _paragraphs
+    env.filters["questionnaire_name"] = names.display_name
+    env.filters["ref_name"] = names.ref_name
+    env.filters["template_name"] = _template_name
+    env.filters["question_type"] = _question_type
     env.globals["csrf_field_name"] = "csrf_token"
     return templates
 
@@ -154,6 +190,22 @@ CSP = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+def style_hash_csp(html: str) -> str:
+    """The usual policy, plus the hashes of ``html``'s own ``<style>`` blocks.
+
+    Standalone documents (a questionnaire as HTML, also rendered to PDF) carry
+    their CSS inline; ``style-src 'self'`` would leave them unstyled (and
+    scrolling sideways on a phone). Only these exact blocks are allowed."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    hashes = " ".join(
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()
+        + "'"
+        for b in blocks
+    )
+    return CSP.replace("style-src 'self'", f"style-src 'self' {hashes}".rstrip())
 
 
 class SecurityHeadersMiddleware:

@@ -41,6 +41,7 @@ from app.mailings.schemas import (
     RecessCreate,
 )
 from app.questionnaires import routing
+from app.questionnaires.names import display_name
 from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame
@@ -88,7 +89,7 @@ async def build_fieldwork(
         outcome = await samples_service.import_frame(
             session, settings, wave=wave, kind=FrameKind(kind),
             source=io.BytesIO(data), file_name=f"demo-{kind}.csv",
-            name=f"Synthetisch adresbestand {kind} (demo)", actor=ACTOR,
+            name=f"Synthetisch adresbestand {display_name(kind).lower()} (demo)", actor=ACTOR,
         )  # fmt: skip
         if outcome.frame is None:  # the synthetic file is ours; it must import
             raise RuntimeError(
@@ -98,7 +99,7 @@ async def build_fieldwork(
     for questionnaire, design in _designs(size).items():
         drawn = await samples_service.draw_sample(
             session, settings, wave=wave, questionnaire=questionnaire, design=design,
-            seed=seed, name=f"Steekproef {questionnaire} 2024 (demo)", actor=ACTOR,
+            seed=seed, name=f"Steekproef {display_name(questionnaire).lower()} 2024 (demo)", actor=ACTOR,
         )  # fmt: skip
         result.sampled[questionnaire] = int(drawn.summary.get("sampled", 0))
     await mailings_service.add_recess(

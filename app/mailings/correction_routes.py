@@ -17,6 +17,7 @@ from app.db import SessionDep
 from app.errors import AppError, InvalidInput
 from app.mailings import corrections, schemas
 from app.mailings.deps import WaveDep
+from app.params import IdPath
 from app.samples import catalogue
 from app.staff.deps import FieldworkDep
 from app.staff.schemas import StaffContext
@@ -114,7 +115,7 @@ async def correct_one(
     session: SessionDep,
     wave: WaveDep,
     staff: FieldworkDep,
-    invitation_id: int,
+    invitation_id: IdPath,
     email: Annotated[str, Form(max_length=320)],
     send_invitation: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:

@@ -255,9 +255,9 @@ def _describe(
         )
         parts.append(f"Stand op de laatste dag: {ends}.")
     if markers:
-        parts.append("Mailings: " + "; ".join(m.title for m in markers) + ".")
+        parts.append("Verzendingen: " + "; ".join(m.title for m in markers) + ".")
     else:
-        parts.append("Er zijn nog geen mailings verstuurd.")
+        parts.append("Er zijn nog geen verzendingen verstuurd.")
     return " ".join(parts)
 
 

@@ -15,6 +15,34 @@ from app.questionnaires import expressions as ex
 from app.questionnaires.compiler import question_options, question_rows
 from app.questionnaires.definition import AnyQuestion, Option, Questionnaire
 
+CHANGE_LABELS = {
+    "added": "vraag toegevoegd",
+    "removed": "vraag verwijderd",
+    "moved": "naar andere pagina verplaatst",
+    "reworded": "vraagtekst gewijzigd",
+    "type_changed": "vraagsoort gewijzigd",
+    "routing_changed": "routering gewijzigd",
+    "range_changed": "antwoordbereik gewijzigd",
+    "option_added": "antwoordoptie toegevoegd",
+    "option_removed": "antwoordoptie verwijderd",
+    "option_relabelled": "antwoordtekst gewijzigd",
+    "option_recoded": "antwoordcode gewijzigd",
+    "row_added": "rij toegevoegd",
+    "row_removed": "rij verwijderd",
+    "row_reworded": "rijtekst gewijzigd",
+}
+"""Staff pages show these; the CLI report and JSON keep the English keys."""
+
+DETAIL_LABELS = {
+    "page": "pagina",
+    "before": "was",
+    "after": "nu",
+    "text": "tekst",
+    "code": "code",
+    "label": "antwoord",
+    "row": "rij",
+}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -24,6 +52,15 @@ class Change:
     option_added, option_removed, option_relabelled, option_recoded,
     row_added, row_removed, row_reworded"""
     detail: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of change in the staff's Dutch."""
+        return CHANGE_LABELS.get(self.kind, self.kind)
+
+    @property
+    def detail_labelled(self) -> list[tuple[str, object]]:
+        return [(DETAIL_LABELS.get(k, k), v) for k, v in self.detail.items()]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,14 @@ from app.questionnaires.compiler import CompiledQuestion, CompiledQuestionnaire
 from app.questionnaires.definition import PIPE
 from app.questionnaires.visibility import AnswerEnv, Answers, Attributes, holds
 
+KIND_LABELS = {
+    "block": "blok",
+    "page": "pagina",
+    "question": "vraag",
+    "option": "antwoordoptie",
+    "row": "rij",
+}
+
 
 @dataclass(frozen=True)
 class ConditionOutcome:
@@ -20,6 +28,11 @@ class ConditionOutcome:
     id: str  # the block/page/question id; for options "q.code", for rows "q.row"
     condition: str
     fired: bool | None
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in the staff's Dutch."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def explain(

@@ -68,7 +68,7 @@ async def definition_for(
         )
         if path is None:
             raise NotFound(f"Vragenlijst {ref} bestaat niet.")
-        return loader.load_questionnaire(path)
+        return loader.load_bytes(path.read_bytes(), service.display_path(path))
     except DefinitionErrors as exc:
         raise InvalidInput(
             "Het bestand bevat fouten:\n" + "\n".join(str(p) for p in exc.problems)

@@ -22,7 +22,7 @@ from app.questionnaires.errors import DefinitionErrors
 from app.staff import service as staff_service
 from app.staff.deps import QuestionnaireReaderDep, ResearcherDep
 from app.staff.models import Role
-from app.web import SettingsDep, hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render, style_hash_csp
 
 router = APIRouter()
 Ref = Annotated[
@@ -77,7 +77,10 @@ async def publish(
         raise NotFound(f"Er is geen bestand voor {ref}.")
     try:
         published, new = await service.publish_file(
-            session, path=path, published_by_id=staff.id
+            session,
+            path=path,
+            published_by_id=staff.id,
+            shown_as=service.display_path(path),
         )
     except DefinitionErrors as exc:
         raise InvalidInput(
@@ -125,11 +128,10 @@ _MEDIA = {
 
 def _document_response(content: bytes | str, *, fmt: str, filename: str) -> Response:
     disposition = "inline" if fmt != "docx" else "attachment"
-    return Response(
-        content,
-        media_type=_MEDIA[fmt],
-        headers={"Content-Disposition": f'{disposition}; filename="{filename}.{fmt}"'},
-    )
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}.{fmt}"'}
+    if fmt == "html" and isinstance(content, str):
+        headers["Content-Security-Policy"] = style_hash_csp(content)
+    return Response(content, media_type=_MEDIA[fmt], headers=headers)
 
 
 @router.get("/questionnaires/diff/document", name="questionnaire_diff_document")

@@ -187,7 +187,11 @@ def changed_message(path: str, questionnaire: str, version: str) -> str:
 
 
 async def publish_file(
-    session: AsyncSession, *, path: Path, published_by_id: int | None = None
+    session: AsyncSession,
+    *,
+    path: Path,
+    published_by_id: int | None = None,
+    shown_as: str | None = None,
 ) -> tuple[QuestionnaireVersion, bool]:
     """Check and publish a questionnaire file. Returns (version, newly_published).
 
@@ -196,12 +200,13 @@ async def publish_file(
     Raises ``DefinitionErrors`` (file, line, reason) when the file is broken.
     """
     data = path.read_bytes()
-    compiled = loader.load_bytes(data, str(path))
+    shown = shown_as or str(path)  # messages name the file as the caller knows it
+    compiled = loader.load_bytes(data, shown)
     return await publish_compiled(
         session,
         compiled=compiled,
         text=data.decode("utf-8-sig"),
-        path=str(path),
+        path=shown,
         published_by_id=published_by_id,
     )
 
@@ -280,6 +285,12 @@ async def store_draft(
 
 def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def display_path(path: Path) -> str:
+    """How messages name a questionnaire file: ``questionnaires/<q>/<v>.yaml``,
+    never where the server keeps it."""
+    return f"questionnaires/{path.parent.name}/{path.name}"
 
 
 def file_for(root: Path, *, questionnaire: str, version: str) -> Path | None:

@@ -362,3 +362,20 @@ class TestWhatHappened:
         catcher = await client.get("/staff/mail")
         assert "de demo boekte 3 mails" in catcher.text
         assert "Nog geen mail opgevangen" in catcher.text
+
+    async def test_preview_with_a_link_key_no_longer_set_is_no_500(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        await fieldwork_client(client, session)
+        wave = await create_open_wave(session, slug="w1")
+        person, _ = await create_person(session, settings, wave=wave, email="a@t.test")
+        await create_mailing(session, settings, wave=wave)
+        person.token_key_id = "000000000000"
+        await session.commit()
+        page = await client.get("/staff/waves/w1/mailings/uitnodiging")
+        assert page.status_code == 200
+        assert "sleutel die niet meer is ingesteld" in page.text
+        html_part = await client.get(
+            f"/staff/waves/w1/mailings/uitnodiging/preview/{person.id}/html"
+        )
+        assert html_part.status_code == 409

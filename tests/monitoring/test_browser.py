@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.samples.models import Invitation
 from app.staff.models import Role
-from tests.fixtures.browser import live_server, run_async
+from tests.fixtures.browser import PHONE, axe_violations, live_server, run_async
 from tests.fixtures.monitoring import create_wave, invite
 from tests.fixtures.staff import PASSWORD, create_staff
 
@@ -155,3 +155,27 @@ def test_other_roles_get_403(
         assert response is not None and response.status == 403
         expect(browser_page.locator("main")).to_contain_text("Geen toegang")
         expect(browser_page.locator("nav")).not_to_contain_text("Monitor")
+
+
+def test_monitor_tables_are_reachable_with_the_keyboard(
+    browser: Browser, browser_settings: Settings
+) -> None:
+    """axe finds nothing serious on the monitor at phone width: its scrolling
+    tables are focusable, named regions (scrollable-region-focusable)."""
+    arrange(browser_settings)
+    with live_server(browser_settings) as base:
+        context = browser.new_context(locale="nl-NL", bypass_csp=True, viewport=PHONE)
+        page = context.new_page()
+        try:
+            log_in(page, base, Role.fieldwork_manager)
+            page.goto(f"{base}{PAGE}")
+            regions = page.locator(".table-scroll")
+            assert regions.count() >= 4
+            for i in range(regions.count()):
+                region = regions.nth(i)
+                assert region.get_attribute("tabindex") == "0"
+                assert region.get_attribute("role") == "region"
+                assert region.get_attribute("aria-label")
+            assert axe_violations(page) == []
+        finally:
+            context.close()

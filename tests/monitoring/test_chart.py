@@ -98,7 +98,7 @@ class TestMarkers:
         early = Marker(dt.datetime(2024, 3, 1, tzinfo=dt.UTC), "oud")
         c = chart([Series("x", 1, {})], [early])
         assert c.markers == ()
-        assert "nog geen mailings" in c.desc
+        assert "nog geen verzendingen" in c.desc
 
 
 class TestDescription:

@@ -125,7 +125,8 @@ class TestOutlineAndDiff:
             "/staff/questionnaires/diff", params={"old": "mini/1", "new": "mini/2"}
         )
         assert page.status_code == 200
-        assert "q_remarks" in page.text and "reworded" in page.text
+        assert "q_remarks" in page.text and "vraagtekst gewijzigd" in page.text
+        assert "reworded" not in page.text
 
 
 class TestTestRun:
@@ -227,3 +228,17 @@ class TestFilesFromAListing:
         )
         assert old and new
         assert (old.group(1), new.group(1)) == ("mini/1", "mini/2")
+
+    async def test_errors_name_the_file_without_the_server_path(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings, MINI.replace("type: single", "type: nonsense"))
+        _, csrf = await logged_in(client, session, Role.researcher)
+        page = await client.get("/staff/questionnaires/mini/1")
+        published = await client.post(
+            "/staff/questionnaires/publish", data={"csrf_token": csrf, "ref": "mini/1"}
+        )
+        for response in (page, published):
+            assert response.status_code == 422
+            assert "questionnaires/mini/1.yaml" in response.text
+            assert str(settings.questionnaires_dir) not in response.text

@@ -150,7 +150,7 @@ def test_manager_uploads_fixes_and_draws(
     expect(page.locator("main h1")).to_contain_text("Adresbestand: adressen-goed.csv")
 
     page.goto(f"{base}/staff/waves/miv-2024")
-    page.click("text=Steekproef trekken: officials")
+    page.click("text=Steekproef trekken: politieke ambtsdragers")
     page.click("text=Volledige telling van het adresbestand")
     page.click("button[value=preview]")
     expect(page.locator("main h2").first).to_contain_text("Voorbeeld")

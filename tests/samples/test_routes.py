@@ -112,7 +112,7 @@ class TestWaves:
         _, csrf = await logged_in(client, session, Role.researcher)
         page = await client.get("/staff/waves")
         assert page.status_code == 200 and "miv-2024" in page.text
-        assert "Nieuwe wave" not in page.text
+        assert "Nieuwe meting" not in page.text
         refused = await client.post(
             "/staff/waves", data={"csrf_token": csrf, "slug": "x-2", "name": "X"}
         )

@@ -4,8 +4,9 @@ scrolling at 320, 390 and 1280 px, no English words on the Dutch pages.
 The data is the demo's (``veldwerk demo --small``: a wave with samples,
 mailings, a simulated fortnight of responses) so the crawl reaches the real
 pages. Pages are found by following same-origin links from the home page,
-bounded in number and in pagination depth. Text inside ``<code>``, ``<pre>``
-and ``<kbd>`` (ids, file names, expressions) may be anything.
+bounded in number and in pagination depth. Text inside ``<code>``, ``<pre>``,
+``<kbd>`` and code editors (ids, file names, expressions, JSON) may be
+anything.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ ENGLISH = [
     "invitation", "reminder", "True", "False", "None", "null",
 ]  # fmt: skip
 WORDS = re.compile(r"\b(" + "|".join(map(re.escape, ENGLISH)) + r")\b")
+DECIMAL_POINT = re.compile(r"\b\d+\.\d{1,2} ?(?:s|%|seconden)(?!\w)")
+"""'10.0 s' or '12.5%': Dutch writes a decimal comma ('10,0 s')."""
 
 VISIBLE_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('code, pre, kbd, samp, script, style, [translate="no"]')
+  body.querySelectorAll('code, pre, kbd, samp, textarea.code, script, style, [translate="no"]')
       .forEach(e => e.remove());
   const text = [body.innerText];
   body.querySelectorAll('[aria-label], [title], [placeholder], option')
@@ -59,6 +62,20 @@ OVERFLOW = """() => {
   const root = document.scrollingElement || document.documentElement;
   return {scroll: root.scrollWidth, client: root.clientWidth};
 }"""
+
+UNREACHABLE_SCROLLERS = """() => Array.from(document.querySelectorAll('body *'))
+  .filter(e => {
+    const style = getComputedStyle(e);
+    const scrolls = (['auto', 'scroll'].includes(style.overflowX)
+                     && e.scrollWidth > e.clientWidth)
+                 || (['auto', 'scroll'].includes(style.overflowY)
+                     && e.scrollHeight > e.clientHeight);
+    const named = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+    return scrolls && e.tagName !== 'TEXTAREA'
+        && !(e.tabIndex >= 0 && e.getAttribute('role') === 'region' && named);
+  })
+  .map(e => e.tagName.toLowerCase() + '.' + e.className)"""
+"""Scroll containers a keyboard cannot reach (axe: scrollable-region-focusable)."""
 
 ROLES = {
     Role.admin: "beheer@veldwerk.test",
@@ -84,20 +101,43 @@ def _skip(url: str, base: str) -> bool:
         return True
     if path.endswith(("/document", "/diff/document")):
         return True  # printable documents (PDF, Word, print HTML) have their own tests
-    pages = parse_qs(parts.query).get("page", ["1"])
+    query = parse_qs(parts.query)
+    if set(query.get("format", [])) - {"html"}:
+        return True  # a file to download (PDF, spreadsheet), not a page
+    pages = query.get("page", ["1"])
     return any(not p.isdigit() or int(p) > 2 for p in pages)
 
 
-def _crawl(page: Page, base: str, *, widths: tuple[int, ...]) -> list[str]:
+SAME_SHAPE = re.compile(r"(?<=/)(officials|employees|organisations|\d+)(?=/|$)")
+
+
+def _key(url: str, *, by_shape: bool = False) -> tuple[str, frozenset[str], bool]:
+    """Pages that differ only in query values (filters, presets) look alike:
+    crawl one of each, and the second page of a listing. ``by_shape`` also
+    takes one page per questionnaire or id (the other roles: the admin
+    crawl has seen every one of them)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    path = SAME_SHAPE.sub("*", parts.path) if by_shape else parts.path
+    return (
+        path,
+        frozenset(k for k, v in query.items() if k != "page" and any(v)),
+        query.get("page", ["1"])[0] not in ("", "1"),
+    )
+
+
+def _crawl(
+    page: Page, base: str, *, widths: tuple[int, ...], by_shape: bool
+) -> list[str]:
     problems: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, frozenset[str], bool]] = set()
     queue: deque[str] = deque([f"{base}/staff/"])
     started = time.monotonic()
     while queue and len(seen) < MAX_PAGES_PER_ROLE:
         url = queue.popleft()
-        if url in seen:
+        if _key(url, by_shape=by_shape) in seen:
             continue
-        seen.add(url)
+        seen.add(_key(url, by_shape=by_shape))
         assert time.monotonic() - started < TIME_BUDGET_SECONDS, "crawl too slow"
         page.set_viewport_size({"width": max(widths), "height": 900})
         where = url.removeprefix(base)
@@ -105,16 +145,20 @@ def _crawl(page: Page, base: str, *, widths: tuple[int, ...]) -> list[str]:
             response = page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
             if "Download is starting" in str(exc):
-                continue  # a file, not a page (its own tests read it)
+                continue  # a file, not a page
             raise
         if response is None or response.status >= 500:
             problems.append(f"{where}: {response.status if response else 'no answer'}")
             continue
         if response.status >= 400:
             problems.append(f"{where}: {response.status} (a link leads nowhere)")
-        leaks = sorted(set(WORDS.findall(page.evaluate(VISIBLE_TEXT))))
+        text = page.evaluate(VISIBLE_TEXT)
+        leaks = sorted(set(WORDS.findall(text)))
         if leaks:
             problems.append(f"{where}: English {leaks}")
+        points = sorted(set(DECIMAL_POINT.findall(text)))
+        if points:
+            problems.append(f"{where}: decimal points {points}")
         for width in widths:
             page.set_viewport_size({"width": width, "height": 900})
             size = page.evaluate(OVERFLOW)
@@ -123,11 +167,17 @@ def _crawl(page: Page, base: str, *, widths: tuple[int, ...]) -> list[str]:
                     f"{where}: scrolls sideways at {width} px "
                     f"({size['scroll']} > {size['client']})"
                 )
+            unreachable = page.evaluate(UNREACHABLE_SCROLLERS)
+            if unreachable:
+                problems.append(
+                    f"{where}: scroll regions without keyboard access at {width} px:"
+                    f" {sorted(set(unreachable))}"
+                )
         for href in page.eval_on_selector_all(
             "a[href]:not([download])", "as => as.map(a => a.href)"
         ):
             target = urldefrag(href)[0]
-            if target not in seen and not _skip(target, base):
+            if _key(target, by_shape=by_shape) not in seen and not _skip(target, base):
                 queue.append(target)
     assert len(seen) > 3, seen
     return problems
@@ -160,10 +210,11 @@ def test_every_staff_page_as_every_role(
                 _log_in(page, base, email)
                 # Every page is measured at every width as the admin (who
                 # reaches them all); the other roles check status and words.
-                widths = WIDTHS if role is Role.admin else (1280,)
-                problems += [
-                    f"{role.value} {p}" for p in _crawl(page, base, widths=widths)
-                ]
+                admin = role is Role.admin
+                found = _crawl(
+                    page, base, widths=WIDTHS if admin else (1280,), by_shape=not admin
+                )
+                problems += [f"{role.value} {p}" for p in found]
             finally:
                 context.close()
     assert problems == [], "\n".join(problems)

@@ -145,9 +145,14 @@ async def get_invitation_by_token(
 
 
 def invitation_url(settings: Settings, invitation: Invitation) -> str:
-    token = tokens.token_for(
-        settings, nonce=invitation.token_nonce, token_key_id=invitation.token_key_id
-    )
+    """The personal link; ``LinkKeyUnavailable`` (a clear 409, not a 500) when
+    the key it was made with is no longer configured."""
+    try:
+        token = tokens.token_for(
+            settings, nonce=invitation.token_nonce, token_key_id=invitation.token_key_id
+        )
+    except tokens.KeyUnavailable as exc:
+        raise LinkKeyUnavailable() from exc
     return tokens.survey_url(settings, token)
 
 
