@@ -13,14 +13,17 @@ import click
 from alembic import command as alembic_command
 
 from app.cli_support import alembic_config, upgrade_database
-from app.config import Settings, get_settings
+from app.config import Settings, SettingsProblem, load_settings
 
 
 @click.group()
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """veldwerk: survey fieldwork for repeated government surveys."""
-    ctx.obj = get_settings()
+    try:
+        ctx.obj = load_settings()
+    except SettingsProblem as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()
