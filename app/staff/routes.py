@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import Settings
@@ -187,7 +187,7 @@ async def toggle_user(
     request: Request,
     session: SessionDep,
     staff: AdminDep,
-    user_id: int,
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     active: Annotated[bool, Form()],
 ) -> Response:
     user = await service.get_user(session, user_id)
