@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -20,11 +21,15 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.staff.models import Role
 from tests.fixtures.staff import logged_in
+from tests.fixtures.surveys import survey_with_invitation
 
 pytestmark = pytest.mark.asyncio
 
@@ -74,7 +79,7 @@ async def test_no_generated_request_gets_a_5xx(
             if (operation.method.upper(), operation.path) in SKIPPED:
                 continue
 
-            @settings(
+            @settings_(
                 max_examples=EXAMPLES_PER_ROUTE,
                 deadline=None,
                 derandomize=True,
@@ -101,3 +106,52 @@ async def test_no_generated_request_gets_a_5xx(
     assert not failures, "\n".join(sorted(failures)[:80])
     assert len(operations) > 50
     print(f"fuzzed {len(operations)} routes in {elapsed:.1f} s")
+
+
+FIELDS = [
+    "q_contact", "q_contact_other", "q_safety.veilig", "q_safety.aandacht",
+    "q_count.online", "q_count.offline", "q_severity", "q_channels", "q_mayor",
+    "nav", "_shown", "_t", "csrf_token", "",
+]  # fmt: skip
+TEXT = st.text(max_size=40) | st.sampled_from(
+    ["1", "2", "3", "9", "-1", "0", "99", "1e309", "NaN", "back", "next", "\x00"]
+)
+
+
+async def test_respondent_pages_take_any_form_without_a_5xx(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """The respondent routes read their forms by hand (no schema to fuzz):
+    random fields and values on every page a respondent can reach."""
+    _, token = await survey_with_invitation(session, settings)
+    start = await client.post(f"/s/{token}")
+    assert start.status_code == 303
+    pages = [f"/s/{token}/p/{p}" for p in ("p_intro", "p_safety", "p_count", "p_end")]
+    failures: list[str] = []
+    loop = asyncio.get_running_loop()
+
+    @settings_(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        page=st.sampled_from(pages),
+        form=st.lists(st.tuples(st.sampled_from(FIELDS) | st.text(max_size=10), TEXT)),
+        htmx=st.booleans(),
+    )
+    def fuzz(page: str, form: list[tuple[str, str]], htmx: bool) -> None:
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        if htmx:
+            headers["HX-Request"] = "true"
+        body = urlencode(form).encode()
+        response = asyncio.run_coroutine_threadsafe(
+            client.post(page, content=body, headers=headers), loop
+        ).result(timeout=60)
+        if response.status_code >= 500:
+            failures.append(f"{response.status_code} {page} {form!r:.300}")
+
+    await anyio.to_thread.run_sync(fuzz)
+    assert not failures, "\n".join(failures[:20])
