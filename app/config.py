@@ -163,12 +163,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VELDWERK_",
         env_nested_delimiter="__",
-        env_file=".env",
+        # The project's .env first, then one in the working directory (wins).
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         extra="ignore",
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    database_url: str = "sqlite+aiosqlite:///./var/veldwerk.db"
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'veldwerk.db'}"
+    """By default a SQLite file in the project's ``var/``, whatever the working
+    directory: ``veldwerk`` run from elsewhere finds the same database."""
     database_pool_size: int = Field(default=20, ge=1, le=500)
     """PostgreSQL connections each app process keeps open. A request beyond
     that waits for one to come free rather than opening another: under load,
@@ -180,7 +183,12 @@ class Settings(BaseSettings):
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     """Older keys, still able to re-derive links of invitations made with them."""
     base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the app; every link in mails, previews and printouts
+    starts with it. Unless set, ``veldwerk serve``/``demo`` derive it from their
+    ``--host``/``--port`` (``served_at``)."""
     questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    reports_dir: Path = PROJECT_ROOT / "reports"
+    """Report table definitions: ``<questionnaire>/<edition>.yaml``."""
     """Where the questionnaire files are; by default the project's own, whatever
     the working directory."""
     check_questionnaires_on_startup: bool = True
@@ -190,10 +198,35 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=10, ge=1, le=24 * 14)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    """Failures count within this window; the first lock lasts as long and
+    every further lock of the same account twice as long as the one before."""
+    login_lock_max_minutes: int = Field(default=24 * 60, ge=1)
+    """The longest lock (after many lockouts in a row)."""
+    login_address_max_failures: int = Field(default=50, ge=1)
+    """Failures from one client address (on any accounts) before it is locked,
+    except for accounts that logged in from it before."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
+    connecting address is the client, whatever headers say."""
+    two_factor_roles: (
+        list[Literal["researcher", "fieldwork_manager", "analyst", "admin"]] | None
+    ) = None
+    """Roles that must log in with a second factor (TOTP). Default: in
+    production the roles that see contact data or identifying files
+    (fieldwork_manager, analyst) and admin; elsewhere (the demo, development)
+    none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
-    monitor_min_cell: int = Field(default=5, ge=0)
-    """Cells based on fewer people are suppressed in monitor downloads."""
+    report_min_n: int = Field(default=50, ge=1)
+    """Below this base a report cell shows the unweighted count, untested (as the report does)."""
+    disclosure_k: int = Field(default=5, ge=2)
+    """Disclosure threshold k, one for the whole platform: the shareable export
+    holds no combination of quasi-identifiers that fewer than k respondents
+    share, monitor downloads show no cell based on fewer than k people, and
+    report tables and factsheets suppress cells resting on fewer than k
+    respondents (a function with few holders in a breakdown cell identifies a
+    person)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
     max_body_kb: int = Field(default=256, ge=16)
@@ -216,6 +249,29 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an app listening on ``host``:``port``.
+
+        The one place that knows the real base URL: an explicit ``base_url``
+        (``VELDWERK_BASE_URL``, e.g. behind a proxy) is kept; otherwise it
+        follows the address served, so links never point at a port nobody
+        listens on. A wildcard host is reached through the loopback address.
+        """
+        if "base_url" in self.model_fields_set:
+            return self
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return self.model_copy(update={"base_url": f"http://{shown}:{port}"})
+
+    @property
+    def effective_two_factor_roles(self) -> frozenset[str]:
+        if self.two_factor_roles is not None:
+            return frozenset(self.two_factor_roles)
+        if self.environment == "production":
+            return frozenset({"fieldwork_manager", "analyst", "admin"})
+        return frozenset()
 
     @property
     def cookies_secure(self) -> bool:

@@ -23,13 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.demo.officials import SimulatedOfficial
 from app.demo.simulate import Outcome, plan_outcome, response_rate, walk
 from app.mailings import service as mailings_service
 from app.mailings.models import Mailing, OutboxMessage, OutboxStatus
+from app.mailings.queries import SIMULATED_TRANSPORT
 from app.mailings.schemas import (
     AfterMailing,
     AfterRecess,
@@ -106,10 +109,11 @@ async def build_fieldwork(
     moments = await _plan_mailings(session, settings, wave, result)
     reserved = await _reserve(session, wave, reserve)
     rng = random.Random(f"veldwerk-demo:{seed}:fieldwork")
+    answers_rng = np.random.default_rng([seed, 14])
     for questionnaire in ("officials", "employees", "organisations"):
         times = moments.get(questionnaire) or _panel_moments(wave, settings)
         result.responses[questionnaire] = await _respond(
-            session, wave, questionnaire, times, now, rng, reserved
+            session, wave, questionnaire, times, now, rng, reserved, answers_rng
         )
     await _mail_history(session, wave, rng, reserved)
     return result
@@ -234,9 +238,13 @@ async def _respond(
     now: dt.datetime,
     rng: random.Random,
     reserved: dict[int, str],
+    answers_rng: np.random.Generator,
 ) -> int:
     """Scripted responses for this questionnaire's sample; returns how many
-    reached the response threshold. Two bulk statements, no query per row."""
+    reached the response threshold. Two bulk statements, no query per row.
+
+    Officials and employees answer from the 2024 report's distributions
+    (``demo.officials``); the organisations at random."""
     entry = await samples_service.get_wave_questionnaire(
         session, wave_id=wave.id, questionnaire=questionnaire
     )
@@ -271,8 +279,15 @@ async def _respond(
         )
         if outcome is None:
             continue
+        official = (
+            SimulatedOfficial(
+                answers_rng, attributes, employee=questionnaire == "employees"
+            )
+            if questionnaire in ("officials", "employees")
+            else None
+        )
         response, change, reached = _response(
-            cq, info.id, invitation.id, attributes, outcome, rng
+            cq, info.id, invitation.id, attributes, outcome, rng, official
         )
         responses.append(response)
         changes.append(change)
@@ -290,8 +305,12 @@ def _response(
     attributes: dict[str, Any],
     outcome: Outcome,
     rng: random.Random,
+    official: SimulatedOfficial | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], bool]:
-    log = walk(cq, attributes, rng, stop_after=outcome.pages, skip_rate=0.04)
+    log = walk(
+        cq, attributes, rng, stop_after=outcome.pages, skip_rate=0.04,
+        answerer=official.answer if official else None,
+    )  # fmt: skip
     reached = any(routing.reached_threshold(cq, p) for p in log.submitted)
     status = "complete" if log.complete else ("response" if reached else "started")
     started = outcome.started_at
@@ -358,7 +377,7 @@ async def _mail_history(
             .where(rows, OutboxMessage.status == OutboxStatus.pending.value)
             .values(status=OutboxStatus.sent.value, sent_at=OutboxMessage.send_at,
                     handed_at=OutboxMessage.send_at, finished_at=OutboxMessage.send_at,
-                    attempts=1, transport="demo", last_code=250)
+                    attempts=1, transport=SIMULATED_TRANSPORT, last_code=250)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
         mailed = select(OutboxMessage.invitation_id).where(

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestion, CompiledQuestionnaire
+
+Answerer = Callable[
+    [CompiledQuestion, Sequence[Any], Sequence[Any]], dict[str, Any] | None
+]
+"""(question, visible rows, visible options) → answer, or None to answer at random."""
 
 
 @dataclass
@@ -48,8 +54,13 @@ def walk(
     stop_after: int | None = None,
     skip_rate: float = 0.1,
     texts: list[str] | None = None,
+    answerer: Answerer | None = None,
 ) -> Walk:
-    """Answer page by page what routing shows; stop after ``stop_after`` pages."""
+    """Answer page by page what routing shows; stop after ``stop_after`` pages.
+
+    ``answerer`` (e.g. ``demo.officials.SimulatedOfficial.answer``) gives the
+    answer to the questions it knows; the rest are answered at random.
+    """
     log = Walk()
     page = routing.next_page_id(cq, None, log.answers, attributes)
     while page is not None:
@@ -71,6 +82,10 @@ def walk(
             log.hidden_options[question.id] = {o.code for o in question.options} - {
                 o.code for o in options
             }
+            known = answerer(question, rows, options) if answerer else None
+            if known is not None:
+                given.update(known)
+                continue
             if rng.random() < skip_rate:
                 continue
             given.update(_answer(question, rows, options, rng, texts))

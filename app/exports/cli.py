@@ -5,11 +5,13 @@ veldwerk export ... --format csv --out data.csv     # + data.codebook.json/.html
 veldwerk export ... --format csv --out bundle.zip   # the download's ZIP
 veldwerk population set --wave mies-2024 --questionnaire officials function.raadslid=8800
 veldwerk population show --wave mies-2024 --questionnaire officials
+veldwerk population confirm --wave mies-2024 --questionnaire officials
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -52,6 +54,13 @@ from app.samples import service as samples_service
     show_default=True,
     help="CSV separator; ';' also writes decimal commas.",
 )
+@click.option(
+    "--shareable",
+    is_flag=True,
+    help="The shareable file: disclosure control (k-anonymity, k = "
+    "VELDWERK_DISCLOSURE_K) on the quasi-identifiers. Without it you get the "
+    "working file, which can identify people.",
+)
 @click.pass_obj
 def export_command(
     settings: Settings,
@@ -62,8 +71,11 @@ def export_command(
     include_partial: bool,
     versions: str,
     separator: str,
+    shareable: bool,
 ) -> None:
-    """Write a labelled export of one questionnaire of one wave."""
+    """Write a labelled export of one questionnaire of one wave: the working file
+    (can identify people; for the report's analysts) or, with --shareable, the
+    shareable file (disclosure control applied)."""
     try:
         request = ExportRequest(
             wave=wave,
@@ -72,22 +84,30 @@ def export_command(
             include_partial=include_partial,
             versions=versions,  # type: ignore[arg-type]
             separator=separator,  # type: ignore[arg-type]
+            shareable=shareable,
         )
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc
 
-    async def work(session: AsyncSession) -> tuple[int, str]:
-        plan = await service.prepare_export(session, request=request, actor=cli_actor())
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        plan = await service.prepare_export(
+            session, request=request, actor=cli_actor(), k=settings.disclosure_k
+        )
         await session.commit()  # the audit entry stands even if writing fails
-        book = await runner.export_to_path(session, plan, out)
-        return book["dataset"]["rows"], plan.filename
+        return await runner.export_to_path(session, plan, out)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        rows, _ = run_in_session(settings, work)
+        book = run_in_session(settings, work)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{rows} rows written to {out}")
+    kind = "shareable file" if shareable else "working file (can identify people)"
+    click.echo(f"{book['dataset']['rows']} rows written to {out} ({kind})")
+    weighting = book.get("weighting") or {}
+    if weighting.get("population_confirmed") is False:
+        click.echo("Weights rest on UNCONFIRMED population counts:", err=True)
+    for warning in weighting.get("warnings", []):
+        click.echo(f"Let op: {warning}", err=True)
 
 
 @click.group("population")
@@ -150,7 +170,7 @@ def set_population(
 @click.option("--questionnaire", required=True)
 @click.pass_obj
 def show_population(settings: Settings, wave: str, questionnaire: str) -> None:
-    """Entered counts next to the frame (invitations) of the wave."""
+    """Counts per value: entered/confirmed, in the address file, invited, and which the export uses."""
 
     async def work(session: AsyncSession) -> list[service.PopulationRow]:
         found = await samples_service.require_wave(session, wave)
@@ -164,10 +184,47 @@ def show_population(settings: Settings, wave: str, questionnaire: str) -> None:
         raise click.ClickException(exc.message) from exc
     if not rows:
         click.echo(f"{questionnaire} is not weighted.")
-    click.echo("variable\tvalue\tentered\tframe")
+        return
+    click.echo("variable\tvalue\tentered\tframe\tinvited\tused")
     for row in rows:
         entered = "" if row.entered is None else str(row.entered)
-        click.echo(f"{row.variable}\t{row.value}\t{entered}\t{row.frame}")
+        frame = "" if row.frame is None else str(row.frame)
+        used = row.source if row.used and row.source else ""
+        click.echo(
+            f"{row.variable}\t{row.value}\t{entered}\t{frame}\t{row.invited}\t{used}"
+        )
+    pending = [r for r in rows if r.used and r.source != service.ENTERED]
+    if pending:
+        click.echo(
+            f"{len(pending)} count(s) the weights use are not confirmed: check them, "
+            "then run 'veldwerk population confirm' (or set the right ones).",
+            err=True,
+        )
+
+
+@population_group.command("confirm")
+@click.option("--wave", required=True)
+@click.option("--questionnaire", required=True)
+@click.pass_obj
+def confirm_population(settings: Settings, wave: str, questionnaire: str) -> None:
+    """Confirm the counts derived from the address file (stored as entered by you)."""
+
+    async def work(session: AsyncSession) -> list[service.Unconfirmed]:
+        found = await samples_service.require_wave(session, wave)
+        return await service.confirm_population(
+            session, wave=found, questionnaire=questionnaire, actor=cli_actor()
+        )
+
+    try:
+        confirmed = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    if not confirmed:
+        click.echo("Nothing to confirm: every count the weights use is confirmed.")
+    for item in confirmed:
+        click.echo(
+            f"confirmed {item.variable}.{item.value}={item.count} ({item.source})"
+        )
 
 
 COMMANDS = [export_command, population_group]

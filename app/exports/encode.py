@@ -1,5 +1,8 @@
 """One response → one export row, with routing-aware missing codes.
 
+Derived values are decided three-valued (``expressions.decide``): where the
+answers given do not settle one, it is -5 "niet te bepalen", never "Nee".
+
 For every item the respondent's own version has, the routing engine decides
 why an empty answer is empty: the page was never reached (the respondent
 stopped before it: -2), the item was shown on a submitted page and left empty
@@ -18,10 +21,13 @@ from zoneinfo import ZoneInfo
 
 from app.exports.layout import Layout
 from app.exports.missing import Missing
+from app.exports.paradata import ParadataEncoder
 from app.exports.parts import coding
+from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
+from app.questionnaires.visibility import DecidingEnv
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STATUS_CODES = {"response": 1, "complete": 2}
@@ -47,6 +53,10 @@ class ResponseRecord:
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    page_times: dict[str, float | None] = field(default_factory=dict)
+    """Seconds per submitted page (``app.responses.paradata``)."""
+    invitation_id: int | None = None
+    """Seeds the rotated orders (``app.exports.rotation``); never exported."""
 
 
 def fixed_variables(
@@ -145,6 +155,10 @@ class Encoder:
         self.templates = [self._template(i) for i in range(len(layout.versions))]
         self.plans = [self._plans(i) for i in range(len(layout.versions))]
         self.routing = [RoutingCache(v.compiled) for v in layout.versions]
+        paradata = ParadataEncoder(names, [v.compiled for v in layout.versions])
+        self.paradata = paradata if paradata.active else None
+        rotated = RotationEncoder(names, [v.compiled for v in layout.versions])
+        self.rotation = rotated if rotated.active else None
         self.text_asked = [0] * len(layout.variables)
         """Per text column: how many respondents were shown the item."""
 
@@ -182,6 +196,19 @@ class Encoder:
             submitted=record.submitted_pages,
         )
         self._fixed(row, record)
+        if self.paradata is not None:
+            self.paradata.fill(
+                row,
+                version=record.version,
+                complete=record.status == "complete",
+                submitted=record.submitted_pages,
+                stop=seen.stop,
+                times=record.page_times,
+            )
+        if self.rotation is not None:
+            self.rotation.fill(
+                row, version=record.version, invitation_id=record.invitation_id
+            )
         for column, name, variable in self.attributes:
             row[column] = _attribute(variable, attributes.get(name))
         shown, stop = seen.shown, seen.stop
@@ -214,8 +241,13 @@ class Encoder:
             if plan.other is not None:
                 other = answers.get(plan.other_key)
                 row[plan.other] = other if isinstance(other, str) else ""
-        for did, column in self.layout.derived_slots[record.version].items():
-            row[column] = _derived(seen.derived.get(did))
+        derived = self.layout.derived_slots[record.version]
+        if derived:
+            env = DecidingEnv(
+                self.layout.versions[record.version].compiled, answers, attributes
+            )
+            for did, column in derived.items():
+                row[column] = _derived(env.decided(did))
         return row
 
     def _fixed(self, row: list[Any], record: ResponseRecord) -> None:
@@ -348,8 +380,7 @@ _FIXED = frozenset(
 
 
 def _derived(value: Any) -> int:
-    if value is None:
-        return NOT_DERIVABLE
+    """A decided value as its export code; undecided (``UNKNOWN``, a range): -5."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):

@@ -210,6 +210,7 @@ class _Builder:
                 text=f"Afgeleid: {derived.expr}",
                 values=((0, "Nee"), (1, "Ja")) if boolean else (),
                 missing=tuple(sorted(int(m) for m in missing)),
+                notes=(DERIVED_RULE,),
                 versions=labels,
                 routing=tuple(
                     Routing(
@@ -235,6 +236,21 @@ class _Builder:
             self.attribute_columns,
             tuple(self.notes),
         )
+
+
+DERIVED_RULE = (
+    "Afgeleid uit de antwoorden volgens de regel hierboven, alleen uit vragen die "
+    "gesteld en beantwoord zijn. Ontbreekt een antwoord dat nodig is (niet "
+    "gevraagd, niet bereikt, geen antwoord, 'weet niet' of 'wil ik niet zeggen'), "
+    "dan is de waarde -5 'niet te bepalen', nooit 'Nee'. Leggen de gegeven "
+    "antwoorden de waarde al vast, dan geldt die: bij 'of' is één vervulde "
+    "voorwaarde genoeg voor 'Ja' (één vorm van agressie 1 keer of vaker maakt "
+    "slachtoffer = Ja, ook als een andere vorm ontbreekt); 'Nee' alleen als elke "
+    "voorwaarde met gegeven antwoorden niet vervuld is. Een aantal dat ontbreekt "
+    "telt als 'onbekend, tussen minimum en maximum van de vraag'."
+)
+"""The codebook's words for how every derived variable treats missing inputs
+(``app.questionnaires.expressions.decide``)."""
 
 
 def _keys_of(cq: CompiledQuestionnaire, question: CompiledQuestion) -> set[str | None]:

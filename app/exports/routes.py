@@ -21,7 +21,7 @@ from app.exports.schemas import ExportFormat, ExportRequest, parse_population_fo
 from app.samples import service as samples_service
 from app.staff.deps import AnalystDep
 from app.staff.schemas import StaffContext
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
 
@@ -46,6 +46,8 @@ async def _export_page(
             "staff": staff,
             "choices": choices,
             "formats": list(ExportFormat),
+            "source_words": service.SOURCE_WORDS,
+            "k": request.app.state.settings.disclosure_k,
             "error": error,
         },
         status_code=status_code,
@@ -70,12 +72,14 @@ async def download_export(
     request: Request,
     session: SessionDep,
     staff: AnalystDep,
+    settings: SettingsDep,
     wave: Annotated[str, Form(max_length=64)],
     questionnaire: Annotated[str, Form(max_length=64)],
     format: Annotated[str, Form(max_length=32)],
     include_partial: Annotated[bool, Form()] = False,
     versions: Annotated[list[str] | None, Form(max_length=32)] = None,
     separator: Annotated[str, Form(max_length=1)] = ",",
+    kind: Annotated[str, Form(max_length=16)] = "working",
 ) -> Response:
     try:
         export = ExportRequest(
@@ -85,8 +89,11 @@ async def download_export(
             include_partial=include_partial,
             versions=tuple(versions or ()),
             separator=separator,  # type: ignore[arg-type]
+            shareable=kind == "shareable",
         )
-        plan = await service.prepare_export(session, request=export, actor=staff)
+        plan = await service.prepare_export(
+            session, request=export, actor=staff, k=settings.disclosure_k
+        )
     except ValidationError:
         return await _export_page(
             request,
@@ -122,6 +129,7 @@ async def _population_page(
     wave: str,
     questionnaire: str,
     saved: bool = False,
+    confirmed: bool = False,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -143,6 +151,9 @@ async def _population_page(
                 "gender": "Geslacht",
             },
             "saved": saved,
+            "confirmed": confirmed,
+            "pending": [r for r in rows if r.used and r.source != service.ENTERED],
+            "source_words": service.SOURCE_WORDS,
             "error": error,
         },
         status_code=status_code,
@@ -157,10 +168,36 @@ async def show_population(
     wave: Annotated[str, Query(max_length=64)],
     questionnaire: Annotated[str, Query(max_length=64)],
     saved: bool = False,
+    confirmed: bool = False,
 ) -> Response:
     return await _population_page(
-        request, session, staff, wave=wave, questionnaire=questionnaire, saved=saved
+        request,
+        session,
+        staff,
+        wave=wave,
+        questionnaire=questionnaire,
+        saved=saved,
+        confirmed=confirmed,
     )
+
+
+@router.post("/exports/population/confirm")
+async def confirm_population(
+    request: Request,
+    session: SessionDep,
+    staff: AnalystDep,
+    wave: Annotated[str, Form(max_length=64)],
+    questionnaire: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """Staff confirm the counts derived from the address file (stored as entered)."""
+    found = await samples_service.require_wave(session, wave)
+    await service.confirm_population(
+        session, wave=found, questionnaire=questionnaire, actor=staff
+    )
+    query = urlencode(
+        {"wave": found.slug, "questionnaire": questionnaire, "confirmed": 1}
+    )
+    return hx_redirect(request, f"/staff/exports/population?{query}")
 
 
 @router.post("/exports/population")
@@ -168,6 +205,7 @@ async def save_population(
     request: Request,
     session: SessionDep,
     staff: AnalystDep,
+    settings: SettingsDep,
     wave: Annotated[str, Form(max_length=64)],
     questionnaire: Annotated[str, Form(max_length=64)],
 ) -> Response:

@@ -70,6 +70,29 @@ class Scheme:
                 raise ExportWeightingError(exc.reason) from exc
         return Weights(dict.fromkeys(sample, 1.0))
 
+    def used(self, population: Population) -> list[tuple[str, str]]:
+        """(variable, value) of every count ``compute`` uses from ``population``."""
+        if self.method == "poststratification":
+            functions = [
+                f
+                for f, n in population.get("function", {}).items()
+                if n > 0 and f in catalogue.FUNCTIONS
+            ]
+            covered = {catalogue.FUNCTIONS[f].tier for f in functions}
+            return [("function", f) for f in functions] + [
+                ("tier", t)
+                for t, n in population.get("tier", {}).items()
+                if n > 0 and t not in covered
+            ]
+        if self.method == "raking":
+            return [
+                (name, value)
+                for name in self.variables
+                for value, n in population.get(name, {}).items()
+                if n > 0
+            ]
+        return []
+
 
 def _parent(cell: Cell) -> Cell | None:
     text = str(cell)

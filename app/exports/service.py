@@ -20,6 +20,8 @@ from app.exports.encode import fixed_variables
 from app.exports.errors import ExportOptionsError
 from app.exports.layout import Layout, build_layout
 from app.exports.models import PopulationCount
+from app.exports.paradata import paradata_variables
+from app.exports.rotation import rotation_variables
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
 from app.exports.writers.xlsx import MAX_ROWS
@@ -47,11 +49,14 @@ class ExportPlan:
     scheme: Scheme
     rows: int
     data_as_of: dt.datetime | None
+    k: int = 5
+    """Disclosure threshold of the shareable file."""
 
     @property
     def filename(self) -> str:
         versions = "-".join(v.label for v in self.layout.versions)
-        return f"{self.wave}_{self.selection.questionnaire}_{versions}.{self.request.format.extension}"
+        kind = "_deelbaar" if self.request.shareable else ""
+        return f"{self.wave}_{self.selection.questionnaire}_{versions}{kind}.{self.request.format.extension}"
 
     @property
     def title(self) -> str:
@@ -76,7 +81,11 @@ async def list_versions(
 
 
 async def prepare_export(
-    session: AsyncSession, *, request: ExportRequest, actor: StaffContext | str
+    session: AsyncSession,
+    *,
+    request: ExportRequest,
+    actor: StaffContext | str,
+    k: int = 5,
 ) -> ExportPlan:
     """Check the request, lay out the columns, count the rows and log the export.
 
@@ -109,9 +118,14 @@ async def prepare_export(
         )
     scheme = scheme_for(request.questionnaire)
     labels = [v.version for v in versions]
+    compiled_versions = [compiled(v) for v in versions]
     layout = build_layout(
-        [compiled(v) for v in versions],
-        fixed=fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+        compiled_versions,
+        fixed=[
+            *fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+            *paradata_variables(compiled_versions),
+            *rotation_variables(compiled_versions),
+        ],
     )
     by_id = {c.version.id: c for c in counts}
     version_rows = tuple(
@@ -139,6 +153,8 @@ async def prepare_export(
             "include_partial": request.include_partial,
             "separator": request.separator,
             "rows": rows,
+            "kind": "shareable" if request.shareable else "working",
+            "k": k if request.shareable else None,
         },
     )
     return ExportPlan(
@@ -152,6 +168,7 @@ async def prepare_export(
         scheme,
         rows,
         latest,
+        k,
     )
 
 
@@ -272,17 +289,106 @@ async def set_population_counts(
     return await population_counts(session, wave=wave, questionnaire=questionnaire)
 
 
+ENTERED = "ingevoerd"
+"""Set or confirmed by staff (``population set`` / ``population confirm``)."""
+FRAME = "adresbestand"
+"""Derived from the frame the wave's draw selected from, not yet confirmed."""
+SAMPLE = "steekproef"
+"""No frame counts: the wave's invitations stand in for the population."""
+
+SOURCE_WORDS = {
+    ENTERED: "ingevoerd of bevestigd door medewerkers",
+    FRAME: "uit het adresbestand (niet bevestigd)",
+    SAMPLE: "uit de steekproef (uitnodigingen; geen adresbestand, niet bevestigd)",
+}
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    variable: str
+    value: str
+    count: int
+    source: str
+
+
 @dataclass(frozen=True)
 class ResolvedPopulation:
+    """The counts an export weights to, where each came from, and which it uses.
+
+    Counts are *confirmed* when staff entered them or confirmed them; counts
+    derived automatically (from the frame, or the sample when there is no
+    frame) are not. An export whose weights use an unconfirmed count says so.
+    """
+
     counts: Population
-    sources: dict[str, str]
-    """variable → "ingevoerd" or "steekproefkader" (the wave's invitations)."""
+    origin: dict[str, dict[str, str]]
+    """variable → value → ENTERED, FRAME or SAMPLE"""
+    used: tuple[tuple[str, str], ...] = ()
+    """(variable, value) of every count the weighting uses."""
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Per variable the source of its counts (several: joined with ' en ')."""
+        return {
+            var: " en ".join(sorted(set(values.values())))
+            for var, values in self.origin.items()
+            if values
+        }
+
+    @property
+    def unconfirmed(self) -> list[Unconfirmed]:
+        return [
+            Unconfirmed(var, value, int(self.counts[var][value]), source)
+            for var, value in self.used
+            if (source := self.origin[var][value]) != ENTERED
+        ]
+
+    @property
+    def confirmed(self) -> bool:
+        """No count the weighting uses is unconfirmed (true for unweighted exports)."""
+        return not self.unconfirmed
+
+    def warning(self) -> str | None:
+        """One Dutch sentence for the codebook, the CLI and the staff page."""
+        missing = self.unconfirmed
+        if not missing:
+            return None
+        sample = [m for m in missing if m.source == SAMPLE]
+        listed = ", ".join(
+            f"{m.variable} {m.value} {m.count:,}".replace(",", ".") for m in missing
+        )
+        text = (
+            "De weging rust op populatieaantallen die niemand heeft bevestigd ("
+            + listed
+            + "). "
+        )
+        if sample:
+            text += (
+                "Voor "
+                + ", ".join(f"{m.variable} {m.value}" for m in sample)
+                + " is er geen adresbestand: de steekproef (het aantal uitnodigingen) "
+                "staat voor de populatie, wat alleen klopt als iedereen is uitgenodigd. "
+            )
+        else:
+            text += "Ze komen uit het adresbestand van de steekproeftrekking. "
+        return text + (
+            "Controleer ze en bevestig ze (veldwerk population confirm, of de knop "
+            "op de pagina Populatieaantallen), of voer de juiste aantallen in "
+            "(veldwerk population set)."
+        )
 
 
 async def resolve_population(
     session: AsyncSession, *, wave_id: int, questionnaire: str, scheme: Scheme
 ) -> ResolvedPopulation:
-    """Entered counts where staff gave them, else the frame (invitations) per variable."""
+    """Per value: the count staff entered or confirmed, else the frame's, else the sample's.
+
+    The frame is the address file the wave's draw selected from (its counts
+    are stored with the draw, ``samples_service.frame_population``): for a
+    census stratum that is everybody invited, for a cluster or random sample
+    the whole stratum of which a part was invited. Only a questionnaire
+    without a draw (panel links) falls back to its invitations.
+    """
     entered: dict[str, dict[str, int]] = {}
     rows = await session.scalars(
         select(PopulationCount).where(
@@ -292,20 +398,58 @@ async def resolve_population(
     )
     for row in rows:
         entered.setdefault(row.variable, {})[row.value] = row.count
+    frame = await samples_service.frame_population(
+        session, wave_id=wave_id, questionnaire=questionnaire
+    )
     counts: dict[str, dict[str, float]] = {}
-    sources: dict[str, str] = {}
+    origin: dict[str, dict[str, str]] = {}
     for variable in scheme.variables:
-        if variable in entered:
-            counts[variable] = {k: float(v) for k, v in entered[variable].items()}
-            sources[variable] = "ingevoerd"
-        else:
-            frame = await queries.frame_counts(
+        found: dict[str, float] = {}
+        where: dict[str, str] = {}
+        derived = frame.get(variable)
+        source = FRAME
+        if not derived:
+            derived = await queries.frame_counts(
                 session, wave_id=wave_id, questionnaire=questionnaire, variable=variable
             )
-            if frame:
-                counts[variable] = {k: float(v) for k, v in frame.items()}
-                sources[variable] = "steekproefkader"
-    return ResolvedPopulation(counts, sources)
+            source = SAMPLE
+        for value, n in derived.items():
+            if value in POPULATION_VALUES.get(variable, {}):
+                found[value], where[value] = float(n), source
+        for value, n in entered.get(variable, {}).items():
+            found[value], where[value] = float(n), ENTERED
+        if found:
+            counts[variable], origin[variable] = found, where
+    return ResolvedPopulation(counts, origin, tuple(scheme.used(counts)))
+
+
+async def confirm_population(
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    questionnaire: str,
+    actor: StaffContext | str,
+) -> list[Unconfirmed]:
+    """Store the automatically derived counts the weighting uses as confirmed.
+
+    Returns what was confirmed (nothing when all were confirmed already).
+    Staff confirm that the frame is the population; wrong counts are corrected
+    with ``set_population_counts`` instead.
+    """
+    scheme = scheme_for(questionnaire)
+    resolved = await resolve_population(
+        session, wave_id=wave.id, questionnaire=questionnaire, scheme=scheme
+    )
+    pending = resolved.unconfirmed
+    if not pending:
+        return []
+    counts: dict[str, dict[str, int | None]] = {}
+    for item in pending:
+        counts.setdefault(item.variable, {})[item.value] = item.count
+    await set_population_counts(
+        session, wave=wave, questionnaire=questionnaire, counts=counts, actor=actor
+    )
+    return pending
 
 
 # --- What the staff pages show --------------------------------------------------------
@@ -321,7 +465,7 @@ class ExportChoices:
     questionnaire: str | None
     versions: list[queries.VersionCount]
     scheme: Scheme | None
-    population_sources: dict[str, str]
+    population: ResolvedPopulation | None
 
 
 async def export_choices(
@@ -330,13 +474,13 @@ async def export_choices(
     waves = await samples_service.list_waves(session)
     chosen = next((w for w in waves if w.slug == wave), None)
     if chosen is None:
-        return ExportChoices(waves, None, [], None, [], None, {})
+        return ExportChoices(waves, None, [], None, [], None, None)
     fielded = [
         wq.questionnaire
         for wq in await samples_service.wave_questionnaires(session, wave=chosen)
     ]
     if questionnaire not in fielded:
-        return ExportChoices(waves, chosen, fielded, None, [], None, {})
+        return ExportChoices(waves, chosen, fielded, None, [], None, None)
     assert questionnaire is not None
     scheme = scheme_for(questionnaire)
     population = await resolve_population(
@@ -344,7 +488,7 @@ async def export_choices(
     )
     versions = await list_versions(session, wave=chosen, questionnaire=questionnaire)
     return ExportChoices(
-        waves, chosen, fielded, questionnaire, versions, scheme, population.sources
+        waves, chosen, fielded, questionnaire, versions, scheme, population
     )
 
 
@@ -354,27 +498,46 @@ class PopulationRow:
     value: str
     label: str
     entered: int | None
-    frame: int
+    """Set or confirmed by staff."""
+    frame: int | None
+    """In the address file the draw selected from (None: no frame counts)."""
+    invited: int
+    """Invitations of the wave (the sample)."""
+    source: str | None
+    """Where the count the export uses comes from (None: no count)."""
+    used: bool
+    """Whether the weighting uses this count."""
 
 
 async def population_overview(
     session: AsyncSession, *, wave: Wave, questionnaire: str
 ) -> list[PopulationRow]:
-    """Every count the questionnaire's weighting can use: entered and in the frame."""
+    """Every count the questionnaire's weighting can use: entered, frame, sample."""
     scheme = scheme_for(questionnaire)
     entered = await population_counts(session, wave=wave, questionnaire=questionnaire)
+    frame = await samples_service.frame_population(
+        session, wave_id=wave.id, questionnaire=questionnaire
+    )
+    resolved = await resolve_population(
+        session, wave_id=wave.id, questionnaire=questionnaire, scheme=scheme
+    )
+    used = set(resolved.used)
     rows: list[PopulationRow] = []
     for variable in scheme.variables:
-        frame = await queries.frame_counts(
+        invited = await queries.frame_counts(
             session, wave_id=wave.id, questionnaire=questionnaire, variable=variable
         )
+        in_frame = frame.get(variable)
         rows += [
             PopulationRow(
                 variable,
                 value,
                 label,
                 entered.get(variable, {}).get(value),
-                frame.get(value, 0),
+                None if not in_frame else in_frame.get(value, 0),
+                invited.get(value, 0),
+                resolved.origin.get(variable, {}).get(value),
+                (variable, value) in used,
             )
             for value, label in POPULATION_VALUES[variable].items()
         ]

@@ -163,6 +163,8 @@ def render(
     try:
         text_template = env.get_template(text_name)
         html_template = env.get_template(html_name)
+        _refuse_questionnaire_pipes(env, text_name)
+        _refuse_questionnaire_pipes(env, html_name)
         subject_block = text_template.blocks.get("subject")
         if subject_block is None:
             raise InvalidInput(f"{text_name} heeft geen blok 'subject'.")
@@ -180,6 +182,24 @@ def render(
             code="MAIL_TEMPLATE_ERROR",
         ) from exc
     return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
+
+
+@functools.lru_cache(maxsize=256)
+def _refuse_questionnaire_pipes(env: ImmutableSandboxedEnvironment, name: str) -> None:
+    """A ``${organisation}`` copied from a questionnaire file into a mail
+    template is no Jinja and would reach every recipient as written: refuse it
+    like a typo (the preview shows the error) and say what to write instead.
+    Checked once per template (the environment does not reload them)."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0]
+    if (start := source.find("${")) >= 0:
+        found = source[start : start + 40].split("}")[0] + "}"
+        wanted = found.removeprefix("${").removesuffix("}").strip()
+        raise InvalidInput(
+            f"Fout in mailsjabloon {name}: '{found}' is de schrijfwijze van "
+            f"vragenlijsten; schrijf in een mailsjabloon {{{{ {wanted} }}}}.",
+            code="MAIL_TEMPLATE_ERROR",
+        )
 
 
 PERSONAL_FIELDS = ("survey_url", "unsubscribe_url")

@@ -233,6 +233,9 @@ class MailWorker:
                 tier=ctx.invitation_tier,
                 function=ctx.invitation_function,
                 audience=Audience.model_validate(ctx.mailing_audience),
+                opened=ctx.opened,
+                email_kind=ctx.email_kind,
+                gender=ctx.gender,
             )
             closes_on = wave.calendar.closes_on
             if (

@@ -59,6 +59,48 @@ class AnswerEnv:
         return question.missing_codes if question else frozenset()
 
 
+class DecidingEnv(AnswerEnv):
+    """``AnswerEnv`` for ``expressions.decide``: derived values three-valued.
+
+    What an export writes for a derived variable: ``UNKNOWN`` (exported as
+    "niet te bepalen") where the given answers do not settle the value.
+    """
+
+    __slots__ = ("_decided",)
+
+    def __init__(
+        self, cq: CompiledQuestionnaire, answers: Answers, attributes: Attributes
+    ) -> None:
+        super().__init__(cq, answers, attributes)
+        self._decided: dict[str, object] = {}
+
+    def is_question(self, name: str) -> bool:
+        return name in self.cq.questions
+
+    def special_codes(self, name: str) -> frozenset[int]:
+        question = self.cq.questions.get(name)
+        return question.special_codes if question else frozenset()
+
+    def bounds(self, name: str) -> tuple[float, float] | None:
+        question = self.cq.questions.get(name)
+        if question is None or question.type not in ("number", "scale"):
+            return None
+        model = question.model
+        return float(model.min), float(model.max)  # type: ignore[union-attr]
+
+    def rows(self, name: str) -> tuple[str, ...]:
+        question = self.cq.questions.get(name)
+        if question is None or question.type != "number":
+            return ()
+        return tuple(r.id for r in question.rows)
+
+    def decided(self, name: str) -> object:
+        if name not in self._decided:
+            expr = self.cq.derived_by_id.get(name)
+            self._decided[name] = ex.UNKNOWN if expr is None else ex.decide(expr, self)
+        return self._decided[name]
+
+
 def holds(expr: ex.Expr | None, env: ex.Env) -> bool:
     return expr is None or ex.truthy(ex.evaluate(expr, env))
 

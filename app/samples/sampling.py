@@ -218,6 +218,42 @@ def plan_draw(design: SampleDesign, cells: Iterable[Cell], seed: int) -> DrawPla
     return plan
 
 
+FRAME_COUNT_FIELDS = ("tier", "function", "function_type", "gender")
+"""The fields whose frame counts a draw stores: the population that exports
+weight to (tier, function; gender for the employees)."""
+
+
+def frame_counts(
+    design: SampleDesign, cells: Iterable[Cell]
+) -> dict[str, dict[str, int]]:
+    """Units of the frame the design covers, per value of each weighting field.
+
+    ``cells`` are *all* contacts of the frames (also those invited by an
+    earlier draw): the population a draw represents is the whole address
+    file the design selects from, whatever part of it was sampled. A census
+    takes its stratum whole; a cluster or simple random sample takes part of
+    it, and the frame count of the stratum is what its inclusion probability
+    (sampled / frame) refers to. Units no component selects are outside the
+    design's population and not counted.
+    """
+    plan = DrawPlan(
+        design,
+        0,
+        [ComponentPlan(i, c) for i, c in enumerate(design.components)],
+        Counter(),
+    )
+    counts: dict[str, dict[str, int]] = {name: {} for name in FRAME_COUNT_FIELDS}
+    for cell in cells:
+        values = with_function_type(cell.values)
+        if plan.component_for(values) is None:
+            continue
+        for name in FRAME_COUNT_FIELDS:
+            value = values.get(name)
+            if value:
+                counts[name][value] = counts[name].get(value, 0) + cell.count
+    return {name: found for name, found in counts.items() if found}
+
+
 def _plan_clusters(
     owner: ComponentPlan, component: ClusterSample, rng: random.Random
 ) -> None:

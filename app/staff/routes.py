@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from app.staff import service
+from app.params import IdPath
+from app.staff import routes_twofactor, service
 from app.staff.deps import (
     AdminDep,
     StaffDep,
@@ -21,6 +22,7 @@ from app.staff.deps import (
     login_csrf_cookie_name,
     session_cookie_name,
     set_login_csrf_cookie,
+    set_session_cookie,
 )
 from app.staff.models import Role
 from app.web import SettingsDep, hx_redirect, render
@@ -36,6 +38,8 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip(request: Request) -> str:
+    # The peer, or what a trusted proxy forwarded (ProxyHeadersMiddleware,
+    # configured from ``Settings.trusted_proxies`` in create_app).
     return request.client.host if request.client else "unknown"
 
 
@@ -77,24 +81,21 @@ async def login(
             email=email,
             password=password,
             ip=_client_ip(request),
-            max_failures=settings.login_max_failures,
-            window=dt.timedelta(minutes=settings.login_window_minutes),
+            policy=service.LoginPolicy.from_settings(settings),
             session_hours=settings.session_hours,
+            two_factor_roles=settings.effective_two_factor_roles,
         )
     except TooManyRequests as exc:
         return _login_error(request, settings, next, exc.message, 429)
     if result.session_token is None:
         return _login_error(request, settings, next, result.message or "", 401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        session_cookie_name(settings),
-        result.session_token,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        secure=settings.cookies_secure,
-        samesite="lax",
-        path="/",
-    )
+    target = _safe_next(next)
+    if result.stage == "code":
+        target = "/staff/login/code?" + urlencode({"next": target})
+    elif result.stage == "enrol":
+        target = "/staff/2fa?" + urlencode({"next": target})
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, result.session_token)
     delete_login_csrf_cookie(response, settings=settings)
     return response
 
@@ -120,6 +121,7 @@ async def logout(
     await service.close_session(
         session, token=request.cookies.get(session_cookie_name(settings), "")
     )
+    await service.record_audit(session, actor=staff, action="logout")
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(
         session_cookie_name(settings), path="/", secure=settings.cookies_secure
@@ -187,7 +189,7 @@ async def toggle_user(
     request: Request,
     session: SessionDep,
     staff: AdminDep,
-    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user_id: IdPath,
     active: Annotated[bool, Form()],
 ) -> Response:
     user = await service.get_user(session, user_id)
@@ -212,3 +214,7 @@ async def audit(request: Request, session: SessionDep, staff: AdminDep) -> Respo
         "staff/audit.html",
         {"staff": staff, "events": await service.list_audit(session)},
     )
+
+
+# The second login step and /staff/2fa (own module; same prefix).
+router.include_router(routes_twofactor.router)

@@ -91,6 +91,23 @@ async def _check_history(session: AsyncSession) -> int:
             session, wave=wave, questionnaire=questionnaire
         )
     assert await _count(session, select(func.count()).select_from(ReferenceCount)) > 0
+    # Officials answer from the report's distributions (45% victims, 3%
+    # physical aggression; R:1058-1063), not uniformly (92% and 62% before).
+    counts = (
+        await session.scalars(
+            select(Response.answers)
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(
+                Invitation.questionnaire == "officials",
+                Invitation.status.in_(["response", "complete"]),
+            )
+        )
+    ).all()
+    answered = [a["q_aggr_count"] for a in counts if a.get("q_aggr_count")]
+    assert len(answered) > 50
+    victims = sum(1 for c in answered if sum(c.values()) > 0) / len(answered)
+    physical = sum(1 for c in answered if c.get("fysiek", 0) > 0) / len(answered)
+    assert 0.3 <= victims <= 0.6 and physical <= 0.12, (victims, physical)
 
     return invited
 

@@ -173,9 +173,16 @@ def test_population_page_saves_without_javascript_errors(
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{base}/staff/exports?wave=mies-2024&questionnaire=officials")
-    page.click("text=Populatieaantallen bekijken of invoeren")
+    expect(page.locator("#population-unconfirmed")).to_be_visible()
+    page.click("text=Populatieaantallen bekijken, bevestigen of invoeren")
     page.fill("#count-function-raadslid", "8476")
     page.click("text=Opslaan")
     expect(page.locator("[role=status]")).to_have_text("Opgeslagen.")
     expect(page.locator("#count-function-raadslid")).to_have_value("8476")
+    # the other counts still rest on the sample: confirm them with the button
+    page.click("text=Aantallen uit het adresbestand bevestigen")
+    expect(page.locator("[role=status]")).to_have_text("Bevestigd.")
+    expect(page.locator("#count-function-raadslid")).to_have_value("8476")
+    page.goto(f"{base}/staff/exports?wave=mies-2024&questionnaire=officials")
+    expect(page.locator("#population-unconfirmed")).to_have_count(0)
     assert problems == []

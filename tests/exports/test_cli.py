@@ -133,9 +133,12 @@ class TestCommandsInProcess:
         lines = {
             line.split("\t")[1]: line.split("\t")[2:]
             for line in result.output.splitlines()[1:]
+            if "\t" in line
         }
         assert lines["raadslid"][0] == "8476"
-        assert int(lines["raadslid"][1]) >= 1  # the frame: invitations of the wave
+        assert lines["raadslid"][1] == ""  # no draw, so no address-file counts
+        assert int(lines["raadslid"][2]) >= 1  # invitations of the wave
+        assert lines["raadslid"][3] == "ingevoerd"
 
     @pytest.mark.parametrize(
         ("assignment", "message"),
@@ -156,3 +159,24 @@ class TestCommandsInProcess:
         )
         assert result.exit_code != 0
         assert message in result.output
+
+    def test_export_warns_until_the_counts_are_confirmed(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        _arrange(settings, 6)  # panel-like: invitations only, no address file
+        where = ["--wave", "mies-2024", "--questionnaire", "officials"]
+        args = [*where, "--format", "csv", "--out", str(tmp_path / "x.csv")]
+        result = CliRunner().invoke(export_command, args, obj=settings)
+        assert result.exit_code == 0, result.output
+        assert "UNCONFIRMED population counts" in result.stderr
+        assert "de steekproef (het aantal uitnodigingen)" in result.stderr
+        confirm = CliRunner().invoke(
+            population_group, ["confirm", *where], obj=settings
+        )
+        assert confirm.exit_code == 0, confirm.output
+        assert "confirmed function.raadslid=" in confirm.output
+        result = CliRunner().invoke(export_command, args, obj=settings)
+        assert result.exit_code == 0, result.output
+        assert "UNCONFIRMED" not in result.stderr
+        again = CliRunner().invoke(population_group, ["confirm", *where], obj=settings)
+        assert "Nothing to confirm" in again.output

@@ -47,7 +47,7 @@ class TestExportPage:
         complete = len(data.ids(include_partial=False))
         assert f"{complete} volledig" in page.text
         assert 'name="format" value="sav"' in page.text
-        assert "Populatieaantallen bekijken of invoeren" in page.text
+        assert "Populatieaantallen bekijken, bevestigen of invoeren" in page.text
 
     async def test_other_roles_are_refused(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -187,7 +187,7 @@ class TestPopulation:
             8476 / (342 + 1397 + 8476 + 571 + 502)
         )  # function 3 = raadslid
         book = bundle.read("codebook.json").decode()
-        assert "ingevoerd door medewerkers" in book
+        assert "ingevoerd of bevestigd door medewerkers" in book
 
     async def test_bad_counts_are_refused_and_nothing_is_stored(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings

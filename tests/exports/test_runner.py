@@ -112,5 +112,5 @@ class TestStreamExport:
         frame = await service.population_overview(
             session, wave=data.wave, questionnaire="officials"
         )
-        by_value = {r.value: r.frame for r in frame if r.variable == "function"}
+        by_value = {r.value: r.invited for r in frame if r.variable == "function"}
         assert sum(by_value.values()) == sum(1 for i in invitations if not i.is_test)

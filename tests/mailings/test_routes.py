@@ -320,3 +320,45 @@ class TestUnsubscribe:
         assert (await client.get("/u/" + "x" * 300)).status_code in (404, 422)
         assert (await client.get("/u/test")).status_code == 200
         assert (await invitation(session, invitation_id)).opted_out_at is None
+
+
+class TestWhatHappened:
+    """Badges say what happened; simulated demo mail is said to be simulated."""
+
+    async def _sent_mailing(
+        self, session: AsyncSession, settings: Settings, *, transport: str
+    ) -> None:
+        wave = await create_open_wave(session, slug="w1")
+        for i in range(3):
+            await create_person(session, settings, wave=wave, email=f"p{i}@t.test")
+        mailing = await create_mailing(session, settings, wave=wave)
+        await schedule(session, wave=wave, mailing=mailing)
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.mailing_id == mailing.id)
+            .values(status="sent", transport=transport)
+        )
+        await session.commit()
+
+    async def test_fully_sent_mailing_is_verstuurd_not_ingepland(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        await fieldwork_client(client, session)
+        await self._sent_mailing(session, settings, transport="catcher")
+        plan = await client.get("/staff/waves/w1/mailings")
+        assert 'class="badge ok">verstuurd<' in plan.text
+        assert ">ingepland<" not in plan.text
+        detail = await client.get("/staff/waves/w1/mailings/uitnodiging")
+        assert ">verstuurd<" in detail.text and ">ingepland<" not in detail.text
+        assert "nagebootst" not in plan.text
+
+    async def test_simulated_demo_mail_is_explained_where_it_is_missing(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        await fieldwork_client(client, session)
+        await self._sent_mailing(session, settings, transport="demo")
+        plan = await client.get("/staff/waves/w1/mailings")
+        assert "Waarvan 3 nagebootst door de demo" in plan.text
+        catcher = await client.get("/staff/mail")
+        assert "de demo boekte 3 mails" in catcher.text
+        assert "Nog geen mail opgevangen" in catcher.text

@@ -146,7 +146,7 @@ class TestSmtpDelivery:
         link = f"http://testserver/s/{token}"
         assert link in text and f'href="{link}"' in html
         assert text.startswith("Geacht raadslid,")
-        assert "anoniem" in text
+        assert "vertrouwelijk" in text
         closes = wave.closes_on
         assert closes is not None
         assert f"{closes.day} " in text and "tot en met" in text

@@ -4,6 +4,7 @@ error report, draws, summaries, panel links, purge, and who may see contact data
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -534,6 +535,17 @@ class TestContactData:
 
 
 class TestPurge:
+    async def test_confirmation_page_of_a_wave_still_in_fieldwork(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        wave = await create_wave(session)
+        wave.closes_on = dt.date(2999, 1, 1)
+        await session.commit()
+        await logged_in(client, session, Role.fieldwork_manager)
+        page = await client.get("/staff/waves/miv-2024/purge")
+        assert page.status_code == 200, page.text
+        assert "Het veldwerk loopt tot en met 01-01-2999" in page.text
+
     async def test_purge_needs_the_wave_code_then_removes_names(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
     ) -> None:

@@ -15,6 +15,7 @@ and an answer with a special option code (such as "weet niet" on a number or a
 """
 
 from app.questionnaires.expressions.compiled import compile_expr, evaluate, holds_all
+from app.questionnaires.expressions.decide import UNKNOWN, Span, decide
 from app.questionnaires.expressions.evaluation import (
     Env,
     OptionAnswer,
@@ -58,6 +59,7 @@ __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "UNKNOWN",
     "And",
     "Arith",
     "Attr",
@@ -76,10 +78,12 @@ __all__ = [
     "Or",
     "Ref",
     "Reference",
+    "Span",
     "Str",
     "Value",
     "children",
     "compile_expr",
+    "decide",
     "depth",
     "evaluate",
     "holds_all",

@@ -62,6 +62,13 @@ class _Population:
     before_sample: int | None = None
     """For a re-check: ignore invitations of this sample and later ones."""
 
+    def frame(self) -> list[ColumnElement[bool]]:
+        """Every contact of the frames, invited or not (the population)."""
+        return [
+            Contact.wave_id == self.wave.id,
+            Contact.frame_id.in_(self.frame_ids or [-1]),
+        ]
+
     def where(self) -> list[ColumnElement[bool]]:
         invited = exists().where(
             Invitation.contact_id == Contact.id,
@@ -187,14 +194,19 @@ async def _run(
             await insert_invitations(session, batch)
             batch = []
     await insert_invitations(session, batch)
-    return sampling.summarise(plan, sampled, by_component)
+    summary = sampling.summarise(plan, sampled, by_component)
+    summary["frame_counts"] = sampling.frame_counts(
+        design, await _cells(session, population, whole_frame=True)
+    )
+    return summary
 
 
-async def _cells(session: AsyncSession, population: _Population) -> list[sampling.Cell]:
+async def _cells(
+    session: AsyncSession, population: _Population, *, whole_frame: bool = False
+) -> list[sampling.Cell]:
+    where = population.frame() if whole_frame else population.where()
     rows = await session.execute(
-        select(*_CELL_COLUMNS, func.count())
-        .where(*population.where())
-        .group_by(*_CELL_COLUMNS)
+        select(*_CELL_COLUMNS, func.count()).where(*where).group_by(*_CELL_COLUMNS)
     )
     return [
         sampling.Cell(dict(zip(_NAMES, row[:-1], strict=True)), row[-1]) for row in rows
@@ -223,6 +235,43 @@ async def _stream(session: AsyncSession, population: _Population) -> Any:
     async for partition in result.partitions():
         for row in partition:
             yield row[0], dict(zip(_NAMES, row[1:-1], strict=True)), row[-1] or {}
+
+
+async def frame_population(
+    session: AsyncSession, *, wave_id: int, questionnaire: str
+) -> dict[str, dict[str, int]]:
+    """The population by tier, function and gender: the frame counts stored with
+    the latest draw for ``questionnaire`` (they survive the contact purge).
+
+    Draws made before frame counts were stored fall back to the strata of
+    their summary (each stratum's frame count), for the fields the summary
+    was given by. Empty when the questionnaire has no draw (panel links only).
+    """
+    samples = list(
+        await session.scalars(
+            select(Sample)
+            .where(
+                Sample.wave_id == wave_id,
+                Sample.questionnaire == questionnaire,
+                Sample.kind == "design",
+            )
+            .order_by(Sample.id.desc())
+        )
+    )
+    for sample in samples:
+        stored = (sample.summary or {}).get("frame_counts")
+        if stored:
+            return {k: {v: int(n) for v, n in c.items()} for k, c in stored.items()}
+    for sample in samples:
+        counts: dict[str, dict[str, int]] = {}
+        for stratum in (sample.summary or {}).get("strata", []):
+            for name, value in (stratum.get("values") or {}).items():
+                if value and value != sampling.UNKNOWN:
+                    found = counts.setdefault(name, {})
+                    found[value] = found.get(value, 0) + int(stratum["population"])
+        if counts:
+            return counts
+    return {}
 
 
 async def list_samples(session: AsyncSession, *, wave: Wave) -> list[Sample]:
