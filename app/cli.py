@@ -15,7 +15,7 @@ from alembic import command as alembic_command
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.cli_support import alembic_config, upgrade_database
-from app.config import Settings, SettingsProblem, load_settings
+from app.config import Settings, SettingsProblem, get_settings, load_settings
 
 
 class VeldwerkGroup(click.Group):
