@@ -15,7 +15,7 @@ from alembic import command as alembic_command
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.cli_support import alembic_config, upgrade_database
-from app.config import Settings, get_settings
+from app.config import Settings, SettingsProblem, get_settings, load_settings
 
 
 class VeldwerkGroup(click.Group):
@@ -57,7 +57,10 @@ def _database_advice(exc: DBAPIError, settings: object) -> str | None:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """veldwerk: survey fieldwork for repeated government surveys."""
-    ctx.obj = get_settings()
+    try:
+        ctx.obj = load_settings()
+    except SettingsProblem as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()

@@ -8,11 +8,15 @@ elsewhere; the app receives settings through ``create_app(settings)`` and the
 
 from __future__ import annotations
 
+import math
+import re
+import string
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -22,6 +26,42 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or installed tree) holding questionnaires/, mailings/, templates/."""
 
 DEV_SECRET = "dev-only-secret-change-me-in-production"  # noqa: S105 - refused in production
+MIN_SECRET_BITS = 256
+"""32 bytes of randomness: the key's fingerprint is on every invitation, so a
+weaker key could be guessed offline and every survey link derived from it."""
+
+
+def secret_bits(key: str) -> float:
+    """A conservative estimate of the randomness in ``key``, in bits.
+
+    Hex or base64 text counts as the bytes it decodes to (what
+    ``secrets.token_hex`` / ``token_urlsafe`` and ``openssl rand`` give); other
+    text as its length times the bits of the character classes it uses, halved
+    (people choose such keys, not dice). Either is capped by how well the key
+    compresses, so repeated text ("abcabc...") counts for little.
+    """
+    text = key.strip()
+    if not text:
+        return 0.0
+    if re.fullmatch(r"[0-9a-fA-F]+", text) and len(text) % 2 == 0:
+        estimate = 4.0 * len(text)
+    elif re.fullmatch(r"[A-Za-z0-9_\-+/]+={0,2}", text):
+        estimate = float(len(text.rstrip("=")) * 6 // 8 * 8)
+    else:
+        size = sum(
+            n
+            for chars, n in (
+                (string.ascii_lowercase, 26),
+                (string.ascii_uppercase, 26),
+                (string.digits, 10),
+            )
+            if any(c in chars for c in text)
+        )
+        if any(not (c.isascii() and c.isalnum()) for c in text):
+            size += 33
+        estimate = len(text) * math.log2(max(size, 2)) / 2
+    compressed = 8.0 * (len(zlib.compress(text.encode(), 9)) - 8)
+    return max(0.0, min(estimate, compressed))
 
 
 class SmtpSettings(BaseModel):
@@ -197,13 +237,16 @@ class Settings(BaseSettings):
     samples: SamplesSettings = SamplesSettings()
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Self:
-        if self.environment == "production" and self.secret_key.get_secret_value() in (
-            DEV_SECRET,
-            "",
-        ):
+    def _refuse_weak_secret_in_production(self) -> Self:
+        if self.environment != "production":
+            return self
+        key = self.secret_key.get_secret_value()
+        if key == DEV_SECRET or secret_bits(key) < MIN_SECRET_BITS:
             raise ValueError(
-                "set VELDWERK_SECRET_KEY to a long random value in production"
+                f"VELDWERK_SECRET_KEY is too weak for production (about "
+                f"{secret_bits(key):.0f} bits of randomness, {MIN_SECRET_BITS} "
+                "needed); set it to the output of: python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
             )
         return self
 
@@ -244,3 +287,25 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class SettingsProblem(Exception):
+    """The settings cannot be used; ``str()`` is one line saying what to change."""
+
+
+def load_settings() -> Settings:
+    """``get_settings()``, with invalid settings as one readable line
+    (``SettingsProblem``) instead of pydantic's report and a traceback."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise SettingsProblem(settings_problem(exc)) from None
+
+
+def settings_problem(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = "__".join(str(p) for p in error.get("loc", ()) if p != "__root__")
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"VELDWERK_{where.upper()}: {message}" if where else message)
+    return "; ".join(parts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.body_limit import BodyLimitMiddleware
-from app.config import Settings, get_settings
+from app.config import Settings, SettingsProblem, get_settings, load_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.questionnaires.service import CompiledVersions
@@ -152,7 +153,12 @@ def app_factory() -> FastAPI:
     """Entry point for ``uvicorn --factory app.main:app_factory``: a serving
     process, whose long-lived objects are kept out of the garbage collector's
     way (see ``settle_long_lived_objects``)."""
-    app = create_app()
+    try:
+        settings = load_settings()
+    except SettingsProblem as exc:  # one line, not a traceback from uvicorn
+        print(f"veldwerk: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    app = create_app(settings)
     app.state.versions = CompiledVersions(settle_compiled=True)
     settle_long_lived_objects()
     return app
