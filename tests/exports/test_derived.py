@@ -280,3 +280,34 @@ blocks:
     cq = loader.load_text(text, "t.yaml")
     value = DecidingEnv(cq, answers, {}).decided("d")  # no tier: unknown
     assert value is expected or value == expected
+
+
+def test_the_cache_gives_what_a_fresh_decision_gives() -> None:
+    """Scripted, partial and random respondents: cached value == fresh ``decide``."""
+    import random
+
+    import numpy as np
+
+    from app.demo.officials import SimulatedOfficial
+    from app.demo.simulate import walk
+    from app.exports.derived_cache import DerivedCache
+    from app.questionnaires import loader
+
+    cq = loader.load_text(monitor_file("officials", "2024"), "officials.yaml")
+    cache = DerivedCache(cq, max_entries=50)  # small: entries are also evicted
+    rng, answers_rng = random.Random(3), np.random.default_rng(3)
+    logs = [script(cq, RAADSLID, a, stop).answers for a, stop, _ in SCRIPTS.values()]
+    for n in range(400):
+        official = SimulatedOfficial(answers_rng, RAADSLID)
+        answerer = official.answer if n % 2 else None  # half answer at random
+        stop = rng.choice([None, None, 6, 12, 20])
+        logs.append(
+            walk(
+                cq, RAADSLID, rng, stop_after=stop, skip_rate=0.2, answerer=answerer
+            ).answers
+        )
+    for answers in logs + logs:  # the second round hits
+        cached = cache.values(DERIVED, answers, RAADSLID)
+        fresh = DecidingEnv(cq, answers, RAADSLID)
+        assert cached == {d: fresh.decided(d) for d in DERIVED}
+    assert cache.hits > cache.misses
