@@ -202,6 +202,18 @@ async def test_export_codes_undecided_derived_values_minus_five(
         code: expected_victim.count(code) for code in set(expected_victim)
     }
 
+    # SPSS: -5 labelled and declared missing, the rule in the file's notes
+    import pyreadstat
+
+    request = request.model_copy(update={"format": ExportFormat.sav})
+    plan = await service.prepare_export(session, request=request, actor="cli:test")
+    await session.commit()
+    await runner.export_to_path(session, plan, tmp_path / "officials.sav")
+    data, meta = pyreadstat.read_sav(str(tmp_path / "officials.sav"), user_missing=True)
+    assert meta.variable_value_labels["victim"][-5] == "Niet te bepalen"
+    assert sorted(data["victim"].astype(int)) == sorted(expected_victim)
+    assert "Afgeleide variabelen" in " ".join(meta.notes)
+
 
 def test_a_decided_value_is_what_routing_used() -> None:
     """Where ``decide`` settles a value it equals routing's two-valued one."""
