@@ -185,6 +185,7 @@ async def test_export_codes_undecided_derived_values_minus_five(
     await session.commit()
     out = tmp_path / "officials.csv"
     await runner.export_to_path(session, plan, out)
+    await session.commit()  # end the export's read snapshot
     frame = pd.read_csv(out, encoding="utf-8-sig").set_index("respondent_id")
     assert sorted(frame.index) == sorted(ids)
     assert not set(below) & set(frame.index)
