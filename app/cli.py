@@ -7,16 +7,53 @@ module only assembles them and holds the database and server commands.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 from alembic import command as alembic_command
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.cli_support import alembic_config, upgrade_database
 from app.config import Settings, get_settings
 
 
-@click.group()
+class VeldwerkGroup(click.Group):
+    """Turns a database the command cannot use into one line of advice
+    instead of a page of traceback (the usual cause: a fresh or wrong database,
+    e.g. a relative ``VELDWERK_DATABASE_URL`` from another directory)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            advice = _database_advice(exc, ctx.obj)
+            if advice is None:
+                raise
+            raise click.ClickException(advice) from None
+
+
+def _database_advice(exc: DBAPIError, settings: object) -> str | None:
+    text = str(exc.orig)
+    where = (
+        _display_url(settings.database_url) if isinstance(settings, Settings) else "?"
+    )
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
+        return (
+            f"the database {where} has no tables yet: run `veldwerk db upgrade` "
+            "(or set VELDWERK_DATABASE_URL to the right database)"
+        )
+    if "unable to open database file" in text:
+        return (
+            f"cannot open the database {where}: set VELDWERK_DATABASE_URL to an "
+            "existing database, or run `veldwerk db upgrade` to create it"
+        )
+    if isinstance(exc, OperationalError):
+        return f"cannot use the database {where} ({text.splitlines()[0]}): check VELDWERK_DATABASE_URL"
+    return None
+
+
+@click.group(cls=VeldwerkGroup)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """veldwerk: survey fieldwork for repeated government surveys."""
@@ -68,12 +105,22 @@ def serve(
 
     import uvicorn
 
+    settings = settings.served_at(host, port)
+    # The app processes and the worker read their settings from the
+    # environment: hand them the base URL links must carry.
+    os.environ["VELDWERK_BASE_URL"] = settings.base_url
+    get_settings.cache_clear()
     upgrade_database(settings)
     worker_process = None
     if with_worker:
         worker_process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "worker"], env=os.environ.copy()
         )
+    # uvicorn shuts down on SIGTERM and then raises the signal again with the
+    # handler it found: with Python's default one that kills this process
+    # before ``finally`` stops the worker. Exit through ``finally`` instead.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    click.echo(f"veldwerk at {settings.base_url}/staff/", err=True)
     try:
         uvicorn.run(
             "app.main:app_factory",
@@ -81,13 +128,19 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # Forwarded headers are believed only from Settings.trusted_proxies
+            # (create_app); uvicorn's default would trust any local process.
+            proxy_headers=False,
             log_level="info",
         )
     finally:
         if worker_process is not None:
             worker_process.terminate()
             worker_process.wait(timeout=30)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _register_domain_commands() -> None:
@@ -101,6 +154,7 @@ def _register_domain_commands() -> None:
         "app.mailings.cli",
         "app.monitoring.cli",
         "app.exports.cli",
+        "app.reports.cli",
         "app.demo.cli",
     ):
         try:

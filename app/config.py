@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from app.samples.tables import TableLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or installed tree) holding questionnaires/, mailings/, templates/."""
@@ -53,20 +56,34 @@ class SmtpSettings(BaseModel):
 class WorkerSettings(BaseModel):
     poll_seconds: float = Field(default=2.0, gt=0)
     batch_size: int = Field(default=200, ge=1, le=5000)
-    lease_seconds: int = Field(default=300, ge=2)
+    lease_seconds: int = Field(default=60, ge=2)
     """A claim lapses this long after the worker's last heartbeat (renewed every
-    third of it while the worker lives)."""
+    third of it while the worker lives). Also how long after a worker dies its
+    mails in flight are reported as of unknown fate: one minute."""
     max_attempts: int = Field(default=8, ge=1)
-    """Temporary refusals of one recipient before the mail is given up."""
+    """Temporary refusals of one recipient before the mail is given up (with
+    the defaults below: about three hours of retries)."""
     handoff_chunk: int = Field(default=50, ge=1, le=1000)
     """Mails marked as handed to SMTP per commit: at most this many per worker
     can end up with an unknown fate when the worker is killed."""
-    retry_base_seconds: float = Field(default=60.0, gt=0)
-    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    retry_base_seconds: float = Field(default=420.0, gt=0)
+    """First retry of a recipient after a temporary refusal (4xx: greylisting
+    mostly). Greylisting servers accept a retry after 1-5 minutes (Postfix
+    postgrey: 5 minutes); seven minutes (with jitter 5.6 to 8.4) passes them
+    at the first retry. Doubles
+    per refusal of that recipient, with jitter."""
+    retry_max_seconds: float = Field(default=1800.0, gt=0)
+    """Longest wait between two attempts for one recipient (30 minutes)."""
     relay_backoff_seconds: float = Field(default=5.0, gt=0)
     """First pause after our SMTP relay failed (unreachable, dropped, 421); doubles."""
-    domain_backoff_seconds: float = Field(default=120.0, gt=0)
-    """Pause for a receiving domain after it answered 421/451 (doubles, capped)."""
+    domain_backoff_seconds: float = Field(default=60.0, gt=0)
+    """Pause for a whole receiving domain after it answered 421 at RCPT (the
+    server closing on us: slow down). Doubles while it keeps doing so, up to
+    ``domain_backoff_max_seconds``. Greylisting (450/451 for one recipient)
+    never pauses a domain: one municipality's mail server greylists every new
+    recipient, and pausing the domain per refusal would stall all of them."""
+    domain_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    """Longest pause of a receiving domain (10 minutes)."""
 
 
 class SamplesSettings(BaseModel):
@@ -78,18 +95,43 @@ class SamplesSettings(BaseModel):
     """Rows per INSERT executemany when importing frames and creating invitations."""
     max_reported_problems: int = Field(default=5000, ge=10)
     """Problems kept in a rejection report; the total is always counted."""
+    max_rows: int = Field(default=1_000_000, ge=1)
+    """Rows an address file may have (CSV and XLSX); more is refused."""
+    max_columns: int = Field(default=200, ge=10, le=16_384)
+    """Columns a row may have; XLSX cells beyond it are refused as they are read."""
+    max_xlsx_cells: int = Field(default=5_000_000, ge=1000)
+    """Cell elements in an XLSX sheet, empty ones included (reading costs
+    about 2 s of CPU per million cells)."""
+    max_xlsx_unpacked_mb: int = Field(default=512, ge=1)
+    """Total unpacked size of an XLSX file's parts, checked before any parsing."""
+    max_read_seconds: float = Field(default=60.0, gt=0)
+    """Reading an XLSX file longer than this is given up (per pass)."""
+
+    def table_limits(self) -> TableLimits:
+        from app.samples.tables import TableLimits
+
+        return TableLimits(
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+            max_cells=self.max_xlsx_cells,
+            max_unpacked_bytes=self.max_xlsx_unpacked_mb * 1024 * 1024,
+            max_seconds=self.max_read_seconds,
+        )
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VELDWERK_",
         env_nested_delimiter="__",
-        env_file=".env",
+        # The project's .env first, then one in the working directory (wins).
+        env_file=(PROJECT_ROOT / ".env", ".env"),
         extra="ignore",
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    database_url: str = "sqlite+aiosqlite:///./var/veldwerk.db"
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'veldwerk.db'}"
+    """By default a SQLite file in the project's ``var/``, whatever the working
+    directory: ``veldwerk`` run from elsewhere finds the same database."""
     database_pool_size: int = Field(default=20, ge=1, le=500)
     """PostgreSQL connections each app process keeps open. A request beyond
     that waits for one to come free rather than opening another: under load,
@@ -101,7 +143,12 @@ class Settings(BaseSettings):
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     """Older keys, still able to re-derive links of invitations made with them."""
     base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the app; every link in mails, previews and printouts
+    starts with it. Unless set, ``veldwerk serve``/``demo`` derive it from their
+    ``--host``/``--port`` (``served_at``)."""
     questionnaires_dir: Path = PROJECT_ROOT / "questionnaires"
+    reports_dir: Path = PROJECT_ROOT / "reports"
+    """Report table definitions: ``<questionnaire>/<edition>.yaml``."""
     """Where the questionnaire files are; by default the project's own, whatever
     the working directory."""
     check_questionnaires_on_startup: bool = True
@@ -111,12 +158,40 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=10, ge=1, le=24 * 14)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    """Failures count within this window; the first lock lasts as long and
+    every further lock of the same account twice as long as the one before."""
+    login_lock_max_minutes: int = Field(default=24 * 60, ge=1)
+    """The longest lock (after many lockouts in a row)."""
+    login_address_max_failures: int = Field(default=50, ge=1)
+    """Failures from one client address (on any accounts) before it is locked,
+    except for accounts that logged in from it before."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of reverse proxies whose ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed (e.g. ``["10.0.0.5"]``). Empty: the
+    connecting address is the client, whatever headers say."""
+    two_factor_roles: (
+        list[Literal["researcher", "fieldwork_manager", "analyst", "admin"]] | None
+    ) = None
+    """Roles that must log in with a second factor (TOTP). Default: in
+    production the roles that see contact data or identifying files
+    (fieldwork_manager, analyst) and admin; elsewhere (the demo, development)
+    none, though anyone may enrol at /staff/2fa."""
     secure_cookies: bool | None = None
     """Defaults to true when ``base_url`` is https."""
-    monitor_min_cell: int = Field(default=5, ge=0)
-    """Cells based on fewer people are suppressed in monitor downloads."""
+    report_min_n: int = Field(default=50, ge=1)
+    """Below this base a report cell shows the unweighted count, untested (as the report does)."""
+    disclosure_k: int = Field(default=5, ge=2)
+    """Disclosure threshold k, one for the whole platform: the shareable export
+    holds no combination of quasi-identifiers that fewer than k respondents
+    share, monitor downloads show no cell based on fewer than k people, and
+    report tables and factsheets suppress cells resting on fewer than k
+    respondents (a function with few holders in a breakdown cell identifies a
+    person)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
+    max_body_kb: int = Field(default=256, ge=16)
+    """Largest request body (forms of respondents and staff); uploads of files
+    have their own limits (``samples.max_upload_mb``). Larger bodies get 413."""
     smtp: SmtpSettings = SmtpSettings()
     worker: WorkerSettings = WorkerSettings()
     samples: SamplesSettings = SamplesSettings()
@@ -131,6 +206,29 @@ class Settings(BaseSettings):
                 "set VELDWERK_SECRET_KEY to a long random value in production"
             )
         return self
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for an app listening on ``host``:``port``.
+
+        The one place that knows the real base URL: an explicit ``base_url``
+        (``VELDWERK_BASE_URL``, e.g. behind a proxy) is kept; otherwise it
+        follows the address served, so links never point at a port nobody
+        listens on. A wildcard host is reached through the loopback address.
+        """
+        if "base_url" in self.model_fields_set:
+            return self
+        shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return self.model_copy(update={"base_url": f"http://{shown}:{port}"})
+
+    @property
+    def effective_two_factor_roles(self) -> frozenset[str]:
+        if self.two_factor_roles is not None:
+            return frozenset(self.two_factor_roles)
+        if self.environment == "production":
+            return frozenset({"fieldwork_manager", "analyst", "admin"})
+        return frozenset()
 
     @property
     def cookies_secure(self) -> bool:

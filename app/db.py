@@ -200,5 +200,6 @@ def import_models() -> None:
     from app.monitoring import models as _monitoring  # noqa: F401
     from app.questionnaires import models as _questionnaires  # noqa: F401
     from app.responses import models as _responses  # noqa: F401
+    from app.reviews import models as _reviews  # noqa: F401
     from app.samples import models as _samples  # noqa: F401
     from app.staff import models as _staff  # noqa: F401

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class Forbidden(AppError):
 class Unauthorized(AppError):
     status_code = 401
     title = "Inloggen nodig"
+    login_path = "/staff/login"
+    """Where the browser is sent (the second login step for a half-done login)."""
 
 
 class Conflict(AppError):
@@ -71,14 +74,31 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+def is_staff_request(request: Request) -> bool:
+    path = request.url.path
+    return path == "/staff" or path.startswith("/staff/")
+
+
+TOO_LARGE = (
+    "Te veel gegevens",
+    "Wat u verstuurde is groter dan hier kan worden ontvangen; er is niets "
+    "opgeslagen. Ga terug en verstuur het formulier opnieuw, of lees een groot "
+    "bestand in via de opdrachtregel.",
+)
+
+
+def render_error(request: Request, status: int, title: str, message: str) -> Response:
+    """The error page for ``request`` (also for middleware outside the router)."""
+    return _render(request, status, title, message)
+
+
 def _render(request: Request, status: int, title: str, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": title, "detail": message}, status_code=status)
     templates = getattr(request.app.state, "templates", None)
     if templates is None:  # the app failed early; stay plain
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
-    is_staff = request.url.path.startswith("/staff")
-    name = "staff/error.html" if is_staff else "error.html"
+    name = "staff/error.html" if is_staff_request(request) else "error.html"
     if request.headers.get("HX-Request") == "true":
         name = "_error.html"
     return templates.TemplateResponse(
@@ -92,7 +112,7 @@ def _render(request: Request, status: int, title: str, message: str) -> Response
 async def app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthorized) and not _wants_json(request):
-        target = "/staff/login?" + urlencode({"next": request.url.path})
+        target = exc.login_path + "?" + urlencode({"next": request.url.path})
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
@@ -101,11 +121,17 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Niet gevonden", 405: "Niet toegestaan", 403: "Geen toegang"}
+    titles = {
+        404: "Niet gevonden",
+        405: "Niet toegestaan",
+        403: "Geen toegang",
+        413: TOO_LARGE[0],
+    }
     title = titles.get(exc.status_code, "Er ging iets mis")
     message = {
         404: "Deze pagina bestaat niet.",
         405: "Deze handeling is hier niet mogelijk.",
+        413: TOO_LARGE[1],
     }.get(exc.status_code, "Probeer het later opnieuw.")
     response = _render(request, exc.status_code, title, message)
     if exc.headers:
@@ -126,16 +152,41 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return _render(request, 422, "Ongeldige invoer", message + ".")
 
 
+RESPONDENT_FAULT = (
+    "Er ging iets mis aan onze kant. Uw eerdere antwoorden zijn bewaard; "
+    "probeer het zo opnieuw."
+)
+STAFF_FAULT = (
+    "Er ging iets mis aan de kant van veldwerk; er is niets half opgeslagen "
+    "(de hele handeling is teruggedraaid). Probeer het opnieuw. Blijft het "
+    "misgaan, geef dan het tijdstip door aan de beheerder: de foutmelding "
+    "staat in het serverlog."
+)
+
+
+def _bad_input(exc: BaseException) -> bool:
+    """A database refusing a value from outside (out of range, bad bytes):
+    the input was wrong, not the server."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc.orig, DataError) or "DataError" in type(exc.orig).__name__
+    return False
+
+
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    if _bad_input(exc):
+        log.warning(
+            "bad input refused by the database on %s: %s", request.url.path, exc
+        )
+        return _render(
+            request, 422, "Ongeldige invoer", "Een waarde in het verzoek kan niet."
+        )
     log.exception(
         "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
     )
-    return _render(
-        request,
-        500,
-        "Er ging iets mis",
-        "Er ging iets mis aan onze kant. Uw eerdere antwoorden zijn bewaard; probeer het zo opnieuw.",
-    )
+    message = STAFF_FAULT if is_staff_request(request) else RESPONDENT_FAULT
+    return _render(request, 500, "Er ging iets mis", message)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -15,13 +15,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
-from app.web import STATIC_DIR, SecurityHeadersMiddleware, create_templates
+from app.web import (
+    STATIC_DIR,
+    HostileInputMiddleware,
+    SecurityHeadersMiddleware,
+    create_templates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +66,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.versions = CompiledVersions()
     install_error_handlers(app)
+    app.add_middleware(HostileInputMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_kb * 1024,
+        uploads=upload_limits(settings),
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure)
+    if settings.trusted_proxies:
+        # Only a configured proxy's X-Forwarded-For names the client (login
+        # throttling counts per address); uvicorn's own handling is off.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies)
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
 
@@ -72,6 +91,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def upload_limits(settings: Settings) -> list[tuple[str, int]]:
+    """The routes that take files, with their body limits (a multipart body
+    carries a little more than the file: 1 MB of room)."""
+    slug = r"[^/]+"
+    return [
+        (
+            rf"/staff/waves/{slug}/frames",
+            (settings.samples.max_upload_mb + 1) * 1024 * 1024,
+        ),
+        (rf"/staff/monitor/{slug}/{slug}/reference/upload", 2 * 1024 * 1024),
+    ]
 
 
 def _check_questionnaire_files(settings: Settings) -> None:
@@ -96,18 +128,24 @@ def _include_routers(app: FastAPI) -> None:
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
     from app.questionnaires.routes import router as questionnaires_router
+    from app.reports.routes import router as reports_router
     from app.responses.routes import router as responses_router
+    from app.reviews.routes import public_router as reviews_public_router
+    from app.reviews.routes import staff_router as reviews_router
     from app.samples.routes import router as samples_router
     from app.staff.routes import router as staff_router
 
     app.include_router(responses_router)
     app.include_router(mailings_public_router)
+    app.include_router(reviews_public_router)
     app.include_router(staff_router, prefix="/staff")
     app.include_router(questionnaires_router, prefix="/staff")
     app.include_router(samples_router, prefix="/staff")
     app.include_router(mailings_router, prefix="/staff")
     app.include_router(monitoring_router, prefix="/staff")
     app.include_router(exports_router, prefix="/staff")
+    app.include_router(reports_router, prefix="/staff")
+    app.include_router(reviews_router, prefix="/staff")
 
 
 def app_factory() -> FastAPI:

@@ -197,3 +197,59 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+MAX_PATH_SEGMENT = 255
+"""No route takes a path segment this long (tokens, slugs and names are far
+shorter); a longer one is a probe and gets the plain 404."""
+
+
+TOKEN_LINK_PREFIXES = ("/s/", "/u/")
+"""Personal links (survey, unsubscribe). Their routes check a token's shape
+themselves and answer every malformed or unknown one with the same 404 page,
+so a long or odd token cannot be told apart from an unknown one here either."""
+
+
+class HostileInputMiddleware:
+    """Refuse input no page can mean before any route sees it.
+
+    A NUL character reaches PostgreSQL as an invalid string and an over-long
+    segment only costs work; both used to end in a 500 on some route. One
+    place answers them for every route: NUL or an over-long segment in the
+    path is a 404 (no such page), NUL in the query string a 422. The error
+    page is the usual one (staff or respondent wording).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                from app.errors import render_error
+
+                status, title, message = refusal
+                response = render_error(Request(scope), status, title, message)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refusal(scope: Scope) -> tuple[int, str, str] | None:
+        path: str = scope.get("path", "")
+        raw_path: bytes = scope.get("raw_path") or b""
+        if not path.startswith(TOKEN_LINK_PREFIXES) and (
+            "\x00" in path
+            or b"%00" in raw_path
+            or any(len(part) > MAX_PATH_SEGMENT for part in path.split("/"))
+        ):
+            return 404, "Niet gevonden", "Deze pagina bestaat niet."
+        query: bytes = scope.get("query_string", b"")
+        if b"\x00" in query or b"%00" in query:
+            return (
+                422,
+                "Ongeldige invoer",
+                "Het adres bevat een teken dat hier niet kan (NUL).",
+            )
+        return None

@@ -32,9 +32,7 @@ def demo_command(
     """Create a demo wave: published questionnaires, synthetic address files,
     the 2024 samples, mailings around a recess, two weeks of simulated
     response, and links for test respondents."""
-    settings: Settings = ctx.obj
-    if serve:
-        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    settings: Settings = ctx.obj.served_at(host, port)
     upgrade_database(settings)
 
     async def work(session: AsyncSession) -> DemoResult:
@@ -79,6 +77,17 @@ def _print(result: DemoResult, settings: Settings) -> None:
     click.echo(f"  mailings: {base}/staff/waves/{result.wave}/mailings")
     for email, role, password in result.staff:
         click.echo(f"  {email:<28} {role:<16} password: {password}")
+    enforced = sorted(settings.effective_two_factor_roles)
+    if enforced:
+        click.echo(
+            f"  two-factor login is required for: {', '.join(enforced)} "
+            "(set up with an authenticator app at the first login)"
+        )
+    else:
+        click.echo(
+            "  two-factor login is not required outside production; try it at "
+            f"{base}/staff/2fa"
+        )
     click.echo("")
     click.secho("Test respondents (personal links)", bold=True)
     for questionnaire, label, url in result.links:

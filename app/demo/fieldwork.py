@@ -32,6 +32,7 @@ from app.demo.officials import SimulatedOfficial
 from app.demo.simulate import Outcome, plan_outcome, response_rate, walk
 from app.mailings import service as mailings_service
 from app.mailings.models import Mailing, OutboxMessage, OutboxStatus
+from app.mailings.queries import SIMULATED_TRANSPORT
 from app.mailings.schemas import (
     AfterMailing,
     AfterRecess,
@@ -376,7 +377,7 @@ async def _mail_history(
             .where(rows, OutboxMessage.status == OutboxStatus.pending.value)
             .values(status=OutboxStatus.sent.value, sent_at=OutboxMessage.send_at,
                     handed_at=OutboxMessage.send_at, finished_at=OutboxMessage.send_at,
-                    attempts=1, transport="demo", last_code=250)
+                    attempts=1, transport=SIMULATED_TRANSPORT, last_code=250)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
         mailed = select(OutboxMessage.invitation_id).where(

@@ -54,6 +54,13 @@ from app.samples import service as samples_service
     show_default=True,
     help="CSV separator; ';' also writes decimal commas.",
 )
+@click.option(
+    "--shareable",
+    is_flag=True,
+    help="The shareable file: disclosure control (k-anonymity, k = "
+    "VELDWERK_DISCLOSURE_K) on the quasi-identifiers. Without it you get the "
+    "working file, which can identify people.",
+)
 @click.pass_obj
 def export_command(
     settings: Settings,
@@ -64,8 +71,11 @@ def export_command(
     include_partial: bool,
     versions: str,
     separator: str,
+    shareable: bool,
 ) -> None:
-    """Write a labelled export of one questionnaire of one wave."""
+    """Write a labelled export of one questionnaire of one wave: the working file
+    (can identify people; for the report's analysts) or, with --shareable, the
+    shareable file (disclosure control applied)."""
     try:
         request = ExportRequest(
             wave=wave,
@@ -74,12 +84,15 @@ def export_command(
             include_partial=include_partial,
             versions=versions,  # type: ignore[arg-type]
             separator=separator,  # type: ignore[arg-type]
+            shareable=shareable,
         )
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        plan = await service.prepare_export(session, request=request, actor=cli_actor())
+        plan = await service.prepare_export(
+            session, request=request, actor=cli_actor(), k=settings.disclosure_k
+        )
         await session.commit()  # the audit entry stands even if writing fails
         return await runner.export_to_path(session, plan, out)
 
@@ -88,7 +101,8 @@ def export_command(
         book = run_in_session(settings, work)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{book['dataset']['rows']} rows written to {out}")
+    kind = "shareable file" if shareable else "working file (can identify people)"
+    click.echo(f"{book['dataset']['rows']} rows written to {out} ({kind})")
     weighting = book.get("weighting") or {}
     if weighting.get("population_confirmed") is False:
         click.echo("Weights rest on UNCONFIRMED population counts:", err=True)

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from app.exports.derived_cache import DerivedCache
 from app.exports.layout import Layout
 from app.exports.missing import Missing
+from app.exports.paradata import ParadataEncoder
 from app.exports.parts import coding
+from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
@@ -51,6 +53,10 @@ class ResponseRecord:
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    page_times: dict[str, float | None] = field(default_factory=dict)
+    """Seconds per submitted page (``app.responses.paradata``)."""
+    invitation_id: int | None = None
+    """Seeds the rotated orders (``app.exports.rotation``); never exported."""
 
 
 def fixed_variables(
@@ -150,6 +156,10 @@ class Encoder:
         self.plans = [self._plans(i) for i in range(len(layout.versions))]
         self.routing = [RoutingCache(v.compiled) for v in layout.versions]
         self.derived = [DerivedCache(v.compiled) for v in layout.versions]
+        paradata = ParadataEncoder(names, [v.compiled for v in layout.versions])
+        self.paradata = paradata if paradata.active else None
+        rotated = RotationEncoder(names, [v.compiled for v in layout.versions])
+        self.rotation = rotated if rotated.active else None
         self.text_asked = [0] * len(layout.variables)
         """Per text column: how many respondents were shown the item."""
 
@@ -187,6 +197,19 @@ class Encoder:
             submitted=record.submitted_pages,
         )
         self._fixed(row, record)
+        if self.paradata is not None:
+            self.paradata.fill(
+                row,
+                version=record.version,
+                complete=record.status == "complete",
+                submitted=record.submitted_pages,
+                stop=seen.stop,
+                times=record.page_times,
+            )
+        if self.rotation is not None:
+            self.rotation.fill(
+                row, version=record.version, invitation_id=record.invitation_id
+            )
         for column, name, variable in self.attributes:
             row[column] = _attribute(variable, attributes.get(name))
         shown, stop = seen.shown, seen.stop

@@ -11,3 +11,8 @@ class ExportLayoutError(Conflict):
 
 class ExportOptionsError(InvalidInput):
     """An export was asked for with options that do not fit (wave, version, format)."""
+
+
+class ExportWeightingError(Conflict):
+    """The weights cannot be computed as asked (raking did not converge); the
+    message says why and what to choose instead."""

@@ -182,6 +182,7 @@ RECORD_COLUMNS = (
     Response.started_at,
     Response.completed_at,
     Response.updated_at,
+    Response.invitation_id,
     Invitation.attributes,
     *(getattr(Invitation, name) for name in ATTRIBUTE_COLUMNS),
 )

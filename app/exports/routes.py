@@ -21,7 +21,7 @@ from app.exports.schemas import ExportFormat, ExportRequest, parse_population_fo
 from app.samples import service as samples_service
 from app.staff.deps import AnalystDep
 from app.staff.schemas import StaffContext
-from app.web import hx_redirect, render
+from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
 
@@ -47,6 +47,7 @@ async def _export_page(
             "choices": choices,
             "formats": list(ExportFormat),
             "source_words": service.SOURCE_WORDS,
+            "k": request.app.state.settings.disclosure_k,
             "error": error,
         },
         status_code=status_code,
@@ -71,12 +72,14 @@ async def download_export(
     request: Request,
     session: SessionDep,
     staff: AnalystDep,
+    settings: SettingsDep,
     wave: Annotated[str, Form(max_length=64)],
     questionnaire: Annotated[str, Form(max_length=64)],
     format: Annotated[str, Form(max_length=32)],
     include_partial: Annotated[bool, Form()] = False,
     versions: Annotated[list[str] | None, Form(max_length=32)] = None,
     separator: Annotated[str, Form(max_length=1)] = ",",
+    kind: Annotated[str, Form(max_length=16)] = "working",
 ) -> Response:
     try:
         export = ExportRequest(
@@ -86,8 +89,11 @@ async def download_export(
             include_partial=include_partial,
             versions=tuple(versions or ()),
             separator=separator,  # type: ignore[arg-type]
+            shareable=kind == "shareable",
         )
-        plan = await service.prepare_export(session, request=export, actor=staff)
+        plan = await service.prepare_export(
+            session, request=export, actor=staff, k=settings.disclosure_k
+        )
     except ValidationError:
         return await _export_page(
             request,
@@ -199,6 +205,7 @@ async def save_population(
     request: Request,
     session: SessionDep,
     staff: AnalystDep,
+    settings: SettingsDep,
     wave: Annotated[str, Form(max_length=64)],
     questionnaire: Annotated[str, Form(max_length=64)],
 ) -> Response:

@@ -17,6 +17,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,9 +25,9 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import begin_read_snapshot
-from app.exports import codebook, queries
+from app.exports import codebook, disclosure, queries
 from app.exports.encode import Encoder, ResponseRecord, local_time
-from app.exports.layout import DERIVED_RULE
+from app.exports.layout import DERIVED_RULE, Layout
 from app.exports.schemas import ExportFormat
 from app.exports.schemes import GENDER_QUESTION
 from app.exports.service import (
@@ -40,6 +41,7 @@ from app.exports.writers.csv import CsvEncoder, ZipStream
 from app.exports.writers.parquet import ParquetWriter
 from app.exports.writers.stats import ColumnStore, write_dta, write_sav
 from app.exports.writers.xlsx import XlsxWriter
+from app.responses import paradata
 
 CHUNK_ROWS = 2000
 FILE_CHUNK = 256 * 1024
@@ -57,6 +59,22 @@ DESCRIPTIONS = {
     ),
     "none": "Alle respondenten wegen even zwaar.",
 }
+
+WORKING_NOTICE = (
+    "WERKBESTAND – KAN PERSONEN IDENTIFICEREN. Functie, bestuurslaag en "
+    "achtergrondkenmerken samen wijzen soms één persoon aan (er zijn bijvoorbeeld "
+    "12 commissarissen van de Koning). Alleen voor de analisten die het rapport "
+    "schrijven; niet delen, niet buiten de beveiligde omgeving bewaren. Om te delen: "
+    "het deelbare bestand (veldwerk export --shareable)."
+)
+SHAREABLE_NOTICE = (
+    "DEELBAAR BESTAND – disclosure control toegepast: geen combinatie van "
+    "functie, bestuurslaag, geslacht, leeftijdsgroep, partij, migratieachtergrond "
+    "en grootteklasse komt voor bij minder dan {k} respondenten; open antwoorden "
+    "zijn weggelaten. De stappen staan hieronder en in het codeboek. -6 betekent "
+    "hier ook: afgeschermd."
+)
+TEXT_NOTE = "Deelbaar bestand: open tekst weggelaten (kan namen, plaatsen of gebeurtenissen noemen)."
 
 
 class Run:
@@ -82,6 +100,72 @@ class Run:
         self.encoder = Encoder(layout, self.weight_of)
         self.tally = codebook.Tally(layout)
         self.book: dict[str, Any] | None = None
+        self.layout: Layout = layout
+        """What the file shows: the plan's layout, or the shareable one."""
+        self.disclosure: disclosure.Plan | None = None
+        self._quasi: list[tuple[int, str]] = []
+        self._emptied: list[int] = []
+        self._row = 0
+
+    @property
+    def notice(self) -> list[str]:
+        """What the first page of the file says about identifying people."""
+        if self.disclosure is None:
+            return [WORKING_NOTICE]
+        lines = [SHAREABLE_NOTICE.format(k=self.disclosure.k)]
+        lines += [
+            f"Stap {n}: {s.variable}: {s.detail} ({s.why}; {s.rows} rijen)."
+            for n, s in enumerate(self.disclosure.steps, 1)
+        ]
+        return lines
+
+    @property
+    def title(self) -> str:
+        kind = "deelbaar bestand" if self.disclosure else "WERKBESTAND, identificerend"
+        return f"{self.plan.title} ({kind})"
+
+    def protect(self, values: list[dict[str, int]]) -> None:
+        """Plan disclosure control from every row's quasi-identifiers (the
+        first pass) and switch this run to the shareable layout."""
+        quasi = [
+            disclosure.Quasi(v.name, kind, dict(v.values))
+            for v in self.layout.variables
+            if v.kind == "coded" and (kind := disclosure.quasi_kind(v.name))
+        ]
+        self._quasi = [(self.layout.index(q.name), q.name) for q in quasi]
+        self.disclosure = disclosure.plan(values, quasi, k=self.plan.k)
+        self._emptied = [
+            i
+            for i, v in enumerate(self.layout.variables)
+            if v.kind == "text" and v.role in ("answer", "attribute", "derived")
+        ]
+        self.layout = _shareable_layout(self.layout, self.disclosure, self._emptied)
+        self.tally = codebook.Tally(self.layout)
+
+    def quasi_values(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, int]]:
+        columns = [
+            (i, v.name)
+            for i, v in enumerate(self.plan.layout.variables)
+            if v.kind == "coded" and disclosure.quasi_kind(v.name)
+        ]
+        return [{name: row[i] for i, name in columns} for row in rows]
+
+    def _protected(self, rows: list[list[Any]]) -> list[list[Any]]:
+        assert self.disclosure is not None
+        kept = []
+        for row in rows:
+            index, self._row = self._row, self._row + 1
+            shown = self.disclosure.apply(
+                index, {name: row[i] for i, name in self._quasi}
+            )
+            if shown is None:
+                continue
+            for i, name in self._quasi:
+                row[i] = shown[name]
+            for i in self._emptied:
+                row[i] = ""
+            kept.append(row)
+        return kept
 
     def weight_of(self, record: ResponseRecord) -> float:
         cell = self.plan.scheme.cell(
@@ -102,8 +186,10 @@ class Run:
                 started,
                 completed,
                 updated,
+                invitation_id,
                 extra,
                 *attrs,
+                times,
             ) = row
             attributes = dict(extra or {})
             attributes.update(
@@ -121,12 +207,16 @@ class Run:
                     started,
                     completed or updated,
                     attributes,
+                    times,
+                    invitation_id,
                 )
             )
         return records
 
     def encode(self, raw: Sequence[Any]) -> list[list[Any]]:
         rows = [self.encoder.encode(r) for r in self.records(raw)]
+        if self.disclosure is not None:
+            rows = self._protected(rows)
         self.tally.add(rows)
         return rows
 
@@ -147,8 +237,23 @@ class Run:
             include_partial=plan.selection.include_partial,
             data_as_of=_local_text(plan),
             weighting=self.weighting_info(),
+            notes=tuple(self.notice),
         )
-        return codebook.build(plan.layout, self.tally, meta)
+        book = codebook.build(self.layout, self.tally, meta)
+        book["privacy"] = " ".join(self.notice[:1]) + " " + book["privacy"]
+        book["file_kind"] = "shareable" if self.disclosure else "working"
+        if self.disclosure is not None:
+            book["disclosure"] = {
+                "k": self.disclosure.k,
+                "quasi_identifiers": [q.name for q in self.disclosure.quasi],
+                "suppressed_code": disclosure.SUPPRESSED,
+                "steps": [s.__dict__ for s in self.disclosure.steps],
+                "left_out": len(self.disclosure.left_out),
+                "open_text_removed": [
+                    self.layout.variables[i].name for i in self._emptied
+                ],
+            }
+        return book
 
     def weighting_info(self) -> dict[str, Any]:
         scheme, weights = self.plan.scheme, self.weights
@@ -183,8 +288,59 @@ def _local_text(plan: ExportPlan) -> str | None:
     return None if local is None else local.isoformat(sep=" ", timespec="seconds")
 
 
+def _shareable_layout(
+    layout: Layout, plan: disclosure.Plan, emptied: Sequence[int]
+) -> Layout:
+    """The layout with recoded value labels, -6 where values were suppressed,
+    and a note on every changed or emptied column."""
+    changed = plan.changed
+    suppressed = {
+        name
+        for name, mapping in plan.recodes.items()
+        if disclosure.SUPPRESSED in mapping.values()
+    } | {name for names in plan.suppressed.values() for name in names}
+    variables = list(layout.variables)
+    for i, variable in enumerate(variables):
+        if i in emptied:
+            variables[i] = replace(variable, notes=(*variable.notes, TEXT_NOTE))
+            continue
+        if variable.name not in changed:
+            continue
+        mapping = plan.recodes.get(variable.name, {})
+        relabel = plan.relabels.get(variable.name, {})
+        values = tuple(
+            (code, relabel.get(code, label))
+            for code, label in variable.values
+            if code not in mapping or mapping[code] == code
+        )
+        missing = variable.missing
+        if variable.name in suppressed and disclosure.SUPPRESSED not in missing:
+            missing = tuple(sorted((*missing, disclosure.SUPPRESSED), reverse=True))
+        note = "Deelbaar bestand: " + "; ".join(
+            s.detail for s in plan.steps if s.variable == variable.name
+        )
+        variables[i] = replace(
+            variable, values=values, missing=missing, notes=(*variable.notes, note)
+        )
+    return replace(layout, variables=tuple(variables))
+
+
+async def _plan_disclosure(session: AsyncSession, run: Run) -> None:
+    """The first pass of a shareable export: every row's quasi-identifiers,
+    encoded as the file will hold them, in the same snapshot as the second."""
+    first = Encoder(run.plan.layout, run.weight_of)
+    values: list[dict[str, int]] = []
+    async for raw in chunks(session, run.plan):
+        rows = await _in_thread(
+            lambda raw=raw: [first.encode(r) for r in run.records(raw)]
+        )
+        values.extend(run.quasi_values(rows))
+    await _in_thread(lambda: run.protect(values))
+
+
 async def start(session: AsyncSession, plan: ExportPlan) -> Run:
-    """Population, sample cells and weights, in the export's snapshot."""
+    """Population, sample cells and weights, in the export's snapshot; for the
+    shareable file also its disclosure plan (a first pass over the rows)."""
     scheme = plan.scheme
     population = await resolve_population(
         session,
@@ -194,6 +350,8 @@ async def start(session: AsyncSession, plan: ExportPlan) -> Run:
     )
     run = Run(plan, Weights({}), population)
     if scheme.method == "none":
+        if plan.request.shareable:
+            await _plan_disclosure(session, run)
         return run
     sample: dict[Any, int] = {}
     for version_id, attributes, answers, n in await queries.weighting_inputs(
@@ -211,6 +369,8 @@ async def start(session: AsyncSession, plan: ExportPlan) -> Run:
         )
     else:
         run.weights = scheme.compute(sample, population.counts)
+    if plan.request.shareable:
+        await _plan_disclosure(session, run)
     return run
 
 
@@ -218,13 +378,17 @@ async def _in_thread(fn: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(fn)
 
 
-async def _chunks(
+async def chunks(
     session: AsyncSession, plan: ExportPlan
 ) -> AsyncIterator[Sequence[Any]]:
+    """The export's rows as ``Run.encode`` reads them, in chunks: the query's
+    columns plus each response's page times (for the paradata columns)."""
     async for raw in queries.stream_rows(
         session, plan.selection, chunk_size=CHUNK_ROWS
     ):
-        yield raw
+        # Page times of the chunk's responses, for the paradata columns.
+        times = await paradata.times_for(session, [row[0] for row in raw])
+        yield [(*row, times.get(row[0], {})) for row in raw]
 
 
 def _codebook_files(book: dict[str, Any]) -> dict[str, bytes]:
@@ -237,18 +401,18 @@ def _codebook_files(book: dict[str, Any]) -> dict[str, bytes]:
 async def stream_csv_zip(session: AsyncSession, run: Run) -> AsyncIterator[bytes]:
     plan = run.plan
     stream = ZipStream(
-        CsvEncoder(plan.layout, separator=plan.request.separator), stamp=plan.data_as_of
+        CsvEncoder(run.layout, separator=plan.request.separator), stamp=plan.data_as_of
     )
     yield stream.start()
-    async for raw in _chunks(session, plan):
+    async for raw in chunks(session, plan):
         yield await _in_thread(lambda raw=raw: stream.rows(run.encode(raw)))
     yield await _in_thread(lambda: stream.finish(_codebook_files(run.codebook())))
 
 
 async def stream_csv_plain(session: AsyncSession, run: Run) -> AsyncIterator[bytes]:
-    encoder = CsvEncoder(run.plan.layout, separator=run.plan.request.separator)
+    encoder = CsvEncoder(run.layout, separator=run.plan.request.separator)
     yield encoder.start()
-    async for raw in _chunks(session, run.plan):
+    async for raw in chunks(session, run.plan):
         yield await _in_thread(lambda raw=raw: encoder.rows(run.encode(raw)))
 
 
@@ -256,11 +420,15 @@ async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, A
     """SAV, DTA, XLSX, Parquet or a codebook alone, written to ``path``; returns the codebook."""
     plan = run.plan
     fmt = plan.request.format
-    layout = plan.layout
+    layout = run.layout
     if fmt is ExportFormat.xlsx:
         writer: Any = await _in_thread(
             lambda: XlsxWriter(
-                layout, path, stamp=plan.data_as_of, tmpdir=str(path.parent)
+                layout,
+                path,
+                stamp=plan.data_as_of,
+                tmpdir=str(path.parent),
+                notice=run.notice,
             )
         )
     elif fmt is ExportFormat.parquet:
@@ -270,7 +438,7 @@ async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, A
     else:
         writer = None
     write = writer.write if writer is not None else (lambda _rows: None)
-    async for raw in _chunks(session, plan):
+    async for raw in chunks(session, plan):
         await _in_thread(lambda raw=raw: write(run.encode(raw)))
     book = await _in_thread(run.codebook)
     await _in_thread(lambda: _finish(fmt, run, writer, path, book))
@@ -285,6 +453,7 @@ def _finish(
         writer.close(book)
     elif fmt is ExportFormat.sav:
         notes = [
+            *run.notice,
             f"veldwerk export: {plan.title}.",
             "Ontbrekend: -1 niet gevraagd, -2 niet bereikt, -3 geen antwoord, -4 niet in versie, -5 niet te bepalen, -6 onbekend, -7 n.v.t., -8 weet niet, -9 wil ik niet zeggen.",
             f"Afgeleide variabelen: {DERIVED_RULE}",
@@ -292,15 +461,15 @@ def _finish(
             *[f"Let op: {w}" for w in book["weighting"]["warnings"]],
         ]
         write_sav(
-            plan.layout,
+            run.layout,
             writer,
             path,
-            title=plan.title,
+            title=run.title,
             notes=notes,
             stamp=plan.data_as_of,
         )
     elif fmt is ExportFormat.dta:
-        write_dta(plan.layout, writer, path, title=plan.title, stamp=plan.data_as_of)
+        write_dta(run.layout, writer, path, title=run.title, stamp=plan.data_as_of)
     elif fmt is ExportFormat.codebook_json:
         path.write_bytes(_codebook_files(book)["codebook.json"])
     else:

@@ -78,6 +78,9 @@ class ExportRequest(BaseModel):
     include_partial: bool = False
     versions: tuple[Annotated[str, Field(max_length=32)], ...] = ()
     separator: Literal[",", ";"] = ","
+    shareable: bool = False
+    """The shareable file (disclosure control applied) instead of the working
+    file, which can identify people."""
 
     @field_validator("versions", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.exports import weighting
+from app.exports.errors import ExportWeightingError
 from app.exports.weighting import Cell, Weights
 from app.samples import catalogue
 
@@ -63,7 +64,10 @@ class Scheme:
             margins = [
                 (name, dict(population.get(name, {}))) for name in self.variables
             ]
-            return weighting.rake(sample, margins)  # type: ignore[arg-type]
+            try:
+                return weighting.rake(sample, margins)  # type: ignore[arg-type]
+            except weighting.RakingError as exc:
+                raise ExportWeightingError(exc.reason) from exc
         return Weights(dict.fromkeys(sample, 1.0))
 
     def used(self, population: Population) -> list[tuple[str, str]]:

@@ -20,6 +20,8 @@ from app.exports.encode import fixed_variables
 from app.exports.errors import ExportOptionsError
 from app.exports.layout import Layout, build_layout
 from app.exports.models import PopulationCount
+from app.exports.paradata import paradata_variables
+from app.exports.rotation import rotation_variables
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
 from app.exports.writers.xlsx import MAX_ROWS
@@ -47,11 +49,14 @@ class ExportPlan:
     scheme: Scheme
     rows: int
     data_as_of: dt.datetime | None
+    k: int = 5
+    """Disclosure threshold of the shareable file."""
 
     @property
     def filename(self) -> str:
         versions = "-".join(v.label for v in self.layout.versions)
-        return f"{self.wave}_{self.selection.questionnaire}_{versions}.{self.request.format.extension}"
+        kind = "_deelbaar" if self.request.shareable else ""
+        return f"{self.wave}_{self.selection.questionnaire}_{versions}{kind}.{self.request.format.extension}"
 
     @property
     def title(self) -> str:
@@ -76,7 +81,11 @@ async def list_versions(
 
 
 async def prepare_export(
-    session: AsyncSession, *, request: ExportRequest, actor: StaffContext | str
+    session: AsyncSession,
+    *,
+    request: ExportRequest,
+    actor: StaffContext | str,
+    k: int = 5,
 ) -> ExportPlan:
     """Check the request, lay out the columns, count the rows and log the export.
 
@@ -109,9 +118,14 @@ async def prepare_export(
         )
     scheme = scheme_for(request.questionnaire)
     labels = [v.version for v in versions]
+    compiled_versions = [compiled(v) for v in versions]
     layout = build_layout(
-        [compiled(v) for v in versions],
-        fixed=fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+        compiled_versions,
+        fixed=[
+            *fixed_variables(labels, weight_label=f"Weegfactor: {scheme.title}"),
+            *paradata_variables(compiled_versions),
+            *rotation_variables(compiled_versions),
+        ],
     )
     by_id = {c.version.id: c for c in counts}
     version_rows = tuple(
@@ -139,6 +153,8 @@ async def prepare_export(
             "include_partial": request.include_partial,
             "separator": request.separator,
             "rows": rows,
+            "kind": "shareable" if request.shareable else "working",
+            "k": k if request.shareable else None,
         },
     )
     return ExportPlan(
@@ -152,6 +168,7 @@ async def prepare_export(
         scheme,
         rows,
         latest,
+        k,
     )
 
 

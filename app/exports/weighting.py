@@ -18,6 +18,7 @@ warnings. Respondents in a cell without a population count keep weight 1.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -126,12 +127,20 @@ def _stratum_counts(
     return counts
 
 
+class RakingError(ValueError):
+    """Raking found no weights meeting every margin; ``reason`` says why (Dutch)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def rake(
     sample: Mapping[tuple[Hashable, ...], int],
     margins: Sequence[tuple[str, Mapping[Hashable, float]]],
     *,
-    max_iterations: int = 200,
-    tolerance: float = 1e-10,
+    max_iterations: int = 10_000,
+    tolerance: float = 1e-9,
 ) -> Weights:
     """Iterative proportional fitting of cell weights to one margin per dimension.
 
@@ -140,6 +149,12 @@ def rake(
     gender, say) is held at its current weighted total while the known values
     are fitted to the target *shares*; a target value without respondents is
     dropped from its margin with a warning.
+
+    Converged means every margin's weighted shares are within ``tolerance``
+    (relative) of its targets. With every combination of values present this
+    always happens; when combinations without respondents make the margins
+    impossible to meet together, or fitting is too slow, ``RakingError``
+    says so and why, rather than returning weights that meet no margin.
     """
     cells = [c for c, n in sample.items() if n > 0]
     counts = np.array([sample[c] for c in cells], dtype=float)
@@ -150,7 +165,7 @@ def rake(
         cats: list[tuple[Hashable, np.ndarray, float]] = []
         for value, target in targets.items():
             mask = np.array([c[d] == value for c in cells], dtype=bool)
-            if target <= 0:
+            if not np.isfinite(target) or target <= 0:
                 continue
             if not mask.any() or counts[mask].sum() == 0:
                 warnings.append(
@@ -164,27 +179,31 @@ def rake(
             warnings.append(
                 f"{name} onbekend of zonder marge ({', '.join(unknown)}): niet naar {name} gewogen."
             )
+        if len(cats) == 1:
+            cats = []  # one value: nothing to fit, its share is all of the known
         dims.append((name, cats))
-    iterations, converged = 0, not cells
-    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported afterwards
-        worst = 0.0
+    iterations = 0
+    converged = not cells or not any(cats for _, cats in dims)
+    worst = 0.0
+    history: list[float] = []
+    while not converged and iterations < max_iterations:
+        iterations += 1
         for _, cats in dims:
             if not cats:
                 continue
             current = np.array([(w * counts)[m].sum() for _, m, _ in cats])
             targets = np.array([t for _, _, t in cats])
             goal = targets / targets.sum() * current.sum()
-            worst = max(worst, float(np.max(np.abs(current - goal) / goal)))
             for (_, mask, _), factor in zip(cats, goal / current, strict=True):
                 w[mask] *= factor
-        if worst < tolerance:
-            converged = True
-            break
+        worst = _worst_margin_error(w * counts, dims)
+        history.append(worst)
+        converged = worst < tolerance
+    if not converged:
+        raise RakingError(_why_not(cells, dims, iterations, worst, history))
     weighted = w * counts
     if cells:
         w /= weighted.sum() / counts.sum()
-    if not converged:
-        warnings.append(f"Weging niet geconvergeerd na {iterations} iteraties.")
     result = {c: float(x) for c, x in zip(cells, w, strict=True)}
     return Weights(
         result,
@@ -199,6 +218,57 @@ def rake(
             for name, cats in dims
         },
     )
+
+
+def _worst_margin_error(
+    weighted: np.ndarray,
+    dims: Sequence[tuple[str, list[tuple[Hashable, np.ndarray, float]]]],
+) -> float:
+    """Largest relative gap between a weighted share and its target share."""
+    worst = 0.0
+    for _, cats in dims:
+        if not cats:
+            continue
+        current = np.array([weighted[m].sum() for _, m, _ in cats])
+        targets = np.array([t for _, _, t in cats])
+        goal = targets / targets.sum() * current.sum()
+        worst = max(worst, float(np.max(np.abs(current - goal) / goal)))
+    return worst
+
+
+def _why_not(
+    cells: Sequence[tuple[Hashable, ...]],
+    dims: Sequence[tuple[str, list[tuple[Hashable, np.ndarray, float]]]],
+    iterations: int,
+    worst: float,
+    history: Sequence[float],
+) -> str:
+    text = (
+        f"De weging (raking) haalt de populatieverdeling niet: na {iterations} "
+        f"rondes wijkt een marge nog {worst:.1%} af."
+    )
+    present = {tuple(c[d] for d, (_, cats) in enumerate(dims) if cats) for c in cells}
+    values = [[v for v, _, _ in cats] for _, cats in dims if cats]
+    names = [name for name, cats in dims if cats]
+    missing = [combo for combo in itertools.product(*values) if combo not in present]
+    stalled = len(history) > 10 and history[-1] > 0.5 * history[len(history) // 2]
+    if missing:
+        shown = "; ".join(
+            " en ".join(f"{n} = {v}" for n, v in zip(names, combo, strict=True))
+            for combo in missing[:5]
+        )
+        more = f" (en {len(missing) - 5} andere)" if len(missing) > 5 else ""
+        text += (
+            f" Er zijn combinaties zonder respondenten ({shown}{more}), waardoor de "
+            "marges niet tegelijk te halen zijn."
+        )
+    elif stalled:
+        text += " De marges zijn met deze respondenten niet tegelijk te halen."
+    text += (
+        " Kies een eenvoudiger weging (bijvoorbeeld poststratificatie op één "
+        "kenmerk) of exporteer ongewogen."
+    )
+    return text
 
 
 def expand(weights: Weights, cells: Sequence[Cell]) -> np.ndarray:

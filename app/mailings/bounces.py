@@ -2,7 +2,9 @@
 
 Reading: an mbox file, a Maildir, a directory of ``.eml`` files, or one
 ``.eml``. Recognising (pure, ``classify``): a bounce is a DSN reporting a
-permanent failure (RFC 3464 ``Action: failed``, status 5.x.x) or, for
+permanent failure about the recipient (RFC 3464 ``Action: failed``, status
+5.1.x or 5.2.1; other 5.x.x statuses are ``rejected``: the message was
+refused, the address may be fine, nothing is marked) or, for
 non-standard reports, what flufl.bounce's detectors call a permanent
 failure. An out-of-office or other auto-reply is never a bounce, even though
 it arrives at the same return path. The mail is tied to its invitation by the
@@ -36,7 +38,14 @@ from app.mailings import links, outbox
 from app.mailings.models import OutboxMessage, OutboxStatus
 from app.samples.models import Contact, Invitation
 
-Kind = Literal["bounce", "delayed", "auto_reply", "unsubscribe", "not_bounce"]
+Kind = Literal[
+    "bounce", "rejected", "delayed", "auto_reply", "unsubscribe", "not_bounce"
+]
+RECIPIENT_STATUS = re.compile(r"5\.(1\.\d{1,3}|2\.1)\b")
+"""Permanent DSN statuses about the recipient (RFC 3463): addressing (5.1.x:
+no such mailbox or domain) and a disabled mailbox (5.2.1). Other permanent
+statuses (5.7.1 policy, 5.3.4 too large, ...) are about the message or the
+sender: ``rejected``, and the address stays good."""
 ADDRESS_HEADERS = (
     "Delivered-To",
     "X-Original-To",
@@ -133,8 +142,11 @@ def classify(settings: Settings, message: Message) -> Verdict:
         ).startswith("5")
         temporary, failed = all_failures(message)
         recipients = frozenset(a.decode().lower() for a in failed)
+        kind: Kind = "bounce" if permanent else "delayed"
+        if permanent and status and not RECIPIENT_STATUS.match(status):
+            kind = "rejected"
         return Verdict(
-            "bounce" if permanent else "delayed",
+            kind,
             recipients=recipients,
             status=status,
             diagnostic=diagnostic,

@@ -163,6 +163,8 @@ def render(
     try:
         text_template = env.get_template(text_name)
         html_template = env.get_template(html_name)
+        _refuse_questionnaire_pipes(env, text_name)
+        _refuse_questionnaire_pipes(env, html_name)
         subject_block = text_template.blocks.get("subject")
         if subject_block is None:
             raise InvalidInput(f"{text_name} heeft geen blok 'subject'.")
@@ -182,7 +184,33 @@ def render(
     return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
 
 
+@functools.lru_cache(maxsize=256)
+def _refuse_questionnaire_pipes(env: ImmutableSandboxedEnvironment, name: str) -> None:
+    """A ``${organisation}`` copied from a questionnaire file into a mail
+    template is no Jinja and would reach every recipient as written: refuse it
+    like a typo (the preview shows the error) and say what to write instead.
+    Checked once per template (the environment does not reload them)."""
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0]
+    if (start := source.find("${")) >= 0:
+        found = source[start : start + 40].split("}")[0] + "}"
+        wanted = found.removeprefix("${").removesuffix("}").strip()
+        raise InvalidInput(
+            f"Fout in mailsjabloon {name}: '{found}' is de schrijfwijze van "
+            f"vragenlijsten; schrijf in een mailsjabloon {{{{ {wanted} }}}}.",
+            code="MAIL_TEMPLATE_ERROR",
+        )
+
+
 PERSONAL_FIELDS = ("survey_url", "unsubscribe_url")
+REDACTED_LINKS = {
+    "survey_url": "https://link-verwijderd.invalid/vragenlijst",
+    "unsubscribe_url": "https://link-verwijderd.invalid/afmelden",
+}
+"""What the catcher stores instead of the personal links: a copy of the
+database must not open anyone's survey. Staff pages put the links back,
+re-derived from the secret key (``app.mailings.delivery.caught_mail_view``)."""
+REDACTED_MAILTO = "mailto:afmelden@link-verwijderd.invalid"
 
 
 class CachedRenderer:
@@ -258,6 +286,8 @@ class OutgoingMail:
     message_id: str
     subject: str
     data: bytes
+    stored_copy: bytes | None = None
+    """The same mail with its personal links redacted: what the catcher keeps."""
 
     @property
     def domain(self) -> str:
@@ -274,8 +304,10 @@ def build_message(
     rendered: RenderedMail,
     is_test: bool,
     now: dt.datetime,
+    redacted: RenderedMail | None = None,
 ) -> OutgoingMail:
-    """The full RFC 5322 message for one outbox row.
+    """The full RFC 5322 message for one outbox row; with ``redacted`` (the
+    mail rendered with ``REDACTED_LINKS``) also its copy without personal links.
 
     Built by hand rather than with ``email.message.EmailMessage``: the stdlib
     folder takes ~10 ms per message and encodes long ASCII headers such as
@@ -284,6 +316,39 @@ def build_message(
     """
     to_address = _checked_address(to_address)
     message_id = links.message_id(settings, outbox_id)
+    data = _message(
+        settings, invitation_id, to_address, to_name, rendered, is_test, now,
+        message_id, redact=False,
+    )  # fmt: skip
+    copy = None
+    if redacted is not None:
+        copy = _message(
+            settings, invitation_id, to_address, to_name, redacted, is_test, now,
+            message_id, redact=True,
+        )  # fmt: skip
+    return OutgoingMail(
+        outbox_id=outbox_id,
+        envelope_from=links.verp_address(settings, outbox_id),
+        recipient=to_address,
+        message_id=message_id,
+        subject=rendered.subject,
+        data=data,
+        stored_copy=copy,
+    )
+
+
+def _message(
+    settings: Settings,
+    invitation_id: int,
+    to_address: str,
+    to_name: str | None,
+    rendered: RenderedMail,
+    is_test: bool,
+    now: dt.datetime,
+    message_id: str,
+    *,
+    redact: bool,
+) -> bytes:
     headers = [
         ("From", _from_header(settings.smtp.from_address)),
         ("To", _address_header(to_address, to_name)),
@@ -294,13 +359,15 @@ def build_message(
     if settings.smtp.reply_to:
         headers.append(("Reply-To", settings.smtp.reply_to))
     if not is_test:
-        headers.append(
-            (
-                "List-Unsubscribe",
-                f"<{links.unsubscribe_url(settings, invitation_id)}>,\r\n "
-                f"<{links.unsubscribe_mailto(settings, invitation_id)}>",
+        url, mailto = (
+            (REDACTED_LINKS["unsubscribe_url"], REDACTED_MAILTO)
+            if redact
+            else (
+                links.unsubscribe_url(settings, invitation_id),
+                links.unsubscribe_mailto(settings, invitation_id),
             )
         )
+        headers.append(("List-Unsubscribe", f"<{url}>,\r\n <{mailto}>"))
         headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
     # Ask Exchange and friends not to send out-of-office replies back to us.
     headers.append(("Auto-Submitted", "auto-generated"))
@@ -323,14 +390,7 @@ def build_message(
         f"--{boundary}--",
         "",
     ]
-    return OutgoingMail(
-        outbox_id=outbox_id,
-        envelope_from=links.verp_address(settings, outbox_id),
-        recipient=to_address,
-        message_id=message_id,
-        subject=rendered.subject,
-        data="\r\n".join(lines).encode("ascii"),
-    )
+    return "\r\n".join(lines).encode("ascii")
 
 
 def _part(content_type: str, body: str, *, base64: bool) -> str:

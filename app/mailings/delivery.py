@@ -21,6 +21,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.mailings import composer, links
+from app.mailings.mail_view import MailView, parse_caught, with_links
 from app.mailings.models import (
     CaughtMail,
     MailAttempt,
@@ -31,6 +32,7 @@ from app.mailings.models import (
 from app.mailings.service import Actor
 from app.samples import service as samples_service
 from app.samples.models import Contact, Invitation, Wave
+from app.samples.tokens import KeyUnavailable
 from app.staff import service as staff_service
 
 
@@ -340,6 +342,43 @@ async def list_caught_mails(
         select(CaughtMail).order_by(CaughtMail.id.desc()).limit(limit).offset(offset)
     )
     return list(rows), total
+
+
+async def caught_mail_view(
+    session: AsyncSession, settings: Settings, mail: CaughtMail
+) -> MailView:
+    """A caught mail for staff, with its personal links re-derived.
+
+    The catcher stores mails with their links redacted (a copy of the
+    database opens no survey); they are put back here from the invitation and
+    the secret key. Links of an invitation that is gone, or of a key no longer
+    configured, stay redacted."""
+    view = parse_caught(mail.raw)
+    found = None
+    if mail.outbox_message_id is not None:
+        found = (
+            await session.execute(
+                select(Invitation, OutboxMessage.is_test)
+                .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
+                .where(OutboxMessage.id == mail.outbox_message_id)
+            )
+        ).first()
+    if found is None:
+        return view
+    invitation, is_test = found
+    try:
+        survey = samples_service.invitation_url(settings, invitation)
+    except KeyUnavailable:
+        return view
+    base = settings.base_url.rstrip("/")
+    restored = {
+        composer.REDACTED_LINKS["survey_url"]: survey,
+        composer.REDACTED_LINKS["unsubscribe_url"]: f"{base}/u/test"
+        if is_test
+        else links.unsubscribe_url(settings, invitation.id),
+        composer.REDACTED_MAILTO: links.unsubscribe_mailto(settings, invitation.id),
+    }
+    return with_links(view, restored)
 
 
 async def get_caught_mail(session: AsyncSession, mail_id: int) -> CaughtMail:

@@ -36,3 +36,20 @@ def parse_caught(raw: str) -> MailView:
         text=text.get_content() if text is not None else None,
         html=html.get_content() if html is not None else None,
     )
+
+
+def with_links(view: MailView, links: dict[str, str]) -> MailView:
+    """``view`` with redacted links (placeholder → real link) put back."""
+
+    def put_back(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for placeholder, link in links.items():
+            text = text.replace(placeholder, link)
+        return text
+
+    return MailView(
+        headers=[(name, put_back(value) or "") for name, value in view.headers],
+        text=put_back(view.text),
+        html=put_back(view.html),
+    )

@@ -62,7 +62,9 @@ class OutboxStatus(enum.StrEnum):
     """Handed to SMTP; the result is not recorded yet."""
     sent = "sent"
     failed = "failed"
-    """Given up: permanent refusal, or too many temporary ones."""
+    """Given up: a permanent answer about the recipient (the invitation is then
+    undeliverable), or too many temporary or non-recipient refusals (a failure
+    of the mailing; the address stays good)."""
     skipped = "skipped"
     """Not sent on purpose (completed, opted out, ...): see ``skip_reason``."""
     unknown = "unknown"
@@ -210,7 +212,7 @@ class MailAttempt(Base):
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))
-    """sent, temporary, permanent, unknown, skipped, deferred"""
+    """sent, temporary, rejected, permanent, connection, skipped, deferred, retry"""
     smtp_code: Mapped[int | None]
     smtp_reply: Mapped[str | None] = mapped_column(String(1000))
     error: Mapped[str | None] = mapped_column(String(1000))

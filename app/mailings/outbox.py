@@ -42,8 +42,9 @@ from app.samples.models import Invitation
 _T = cast(Table, OutboxMessage.__table__)
 
 Outcome = Literal[
-    "sent", "temporary", "connection", "permanent", "skipped", "deferred", "retry"
-]
+    "sent", "temporary", "connection", "permanent", "rejected", "skipped",
+    "deferred", "retry",
+]  # fmt: skip
 
 
 def _active_mailings() -> Select[Any]:
@@ -354,7 +355,9 @@ def _row_update(
         values.update(status="failed", finished_at=now)
     elif result.outcome == "skipped":
         values.update(status="skipped", finished_at=now)
-    elif result.outcome == "temporary":
+    elif result.outcome in ("temporary", "rejected"):
+        # A refusal not about the recipient counts like a temporary one: retried,
+        # then given up as a failure of the mailing (the address stays good).
         values["temp_failures"] = temp_failures + 1
         if temp_failures + 1 >= max_attempts:
             values.update(status="failed", finished_at=now)
@@ -379,7 +382,7 @@ def _attempt_row(
         "smtp_reply": _clip(result.reply),
         "error": _clip(result.error or result.skip_reason),
         "next_attempt_at": result.next_due
-        if result.outcome in ("temporary", "connection", "retry")
+        if result.outcome in ("temporary", "rejected", "connection", "retry")
         else None,
     }
 
@@ -456,7 +459,7 @@ async def pause_domain(
     now: dt.datetime,
     base_seconds: float,
     reason: str,
-    max_seconds: float = 3600.0,
+    max_seconds: float = 600.0,
 ) -> dt.datetime:
     """Back off from ``domain``, doubling per strike while it keeps refusing."""
     pause = await session.get(MailDomainPause, domain, with_for_update=True)

@@ -19,7 +19,9 @@ from app.mailings import delivery
 from app.web import SettingsDep, render
 
 router = APIRouter()
-Token = Annotated[str, Path(max_length=100)]
+Token = Annotated[str, Path()]
+"""Unconstrained: the service checks the shape, so every malformed token gets
+the same 404 page as an unknown one."""
 NOINDEX = {"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "no-store"}
 
 

@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.mailings.models import Mailing, OutboxMessage, OutboxStatus
-from app.mailings.schemas import Audience
+from app.mailings.schemas import (
+    PROGRESS_LABELS,
+    PROGRESS_STATUS,
+    Audience,
+    progress_of,
+)
 from app.samples.models import Contact, Invitation, Wave
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "cancelled")
@@ -25,9 +30,26 @@ FINAL_STATUSES = ("sent", "failed", "skipped", "cancelled")
 def audience_filter(mailing: Mailing, audience: Audience) -> list[ColumnElement[bool]]:
     """WHERE criteria (over ``invitations`` joined with ``contacts``) of who a
     mailing reaches now: the fixed exclusions plus the audience rule."""
+    return audience_criteria(mailing.wave_id, mailing.questionnaire, audience)
+
+
+def progress_criterion(progress: str) -> ColumnElement[bool]:
+    """Invitations in one progress audience (``schemas.PROGRESS_LABELS``)."""
+    status = Invitation.status == PROGRESS_STATUS[progress]
+    if progress == "not_opened":
+        return and_(status, Invitation.opened_at.is_(None))
+    if progress == "opened":
+        return and_(status, Invitation.opened_at.is_not(None))
+    return status
+
+
+def audience_criteria(
+    wave_id: int, questionnaire: str, audience: Audience
+) -> list[ColumnElement[bool]]:
+    """``audience_filter`` for a mailing not yet made (the plan's preview)."""
     criteria: list[ColumnElement[bool]] = [
-        Invitation.wave_id == mailing.wave_id,
-        Invitation.questionnaire == mailing.questionnaire,
+        Invitation.wave_id == wave_id,
+        Invitation.questionnaire == questionnaire,
         Invitation.is_test.is_(False),
         Invitation.revoked_at.is_(None),
         Invitation.opted_out_at.is_(None),
@@ -41,7 +63,47 @@ def audience_filter(mailing: Mailing, audience: Audience) -> list[ColumnElement[
         criteria.append(Invitation.tier.in_(audience.tiers))
     if audience.functions:
         criteria.append(Invitation.function.in_(audience.functions))
+    if audience.email_kinds:
+        criteria.append(Invitation.email_kind.in_(audience.email_kinds))
+    if audience.genders:
+        criteria.append(Invitation.gender.in_(audience.genders))
+    if audience.progress:
+        criteria.append(or_(*(progress_criterion(p) for p in audience.progress)))
     return criteria
+
+
+async def audience_size(
+    session: AsyncSession, *, wave_id: int, questionnaire: str, audience: Audience
+) -> int:
+    """How many invitations an audience reaches now."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .where(*audience_criteria(wave_id, questionnaire, audience))
+        )
+        or 0
+    )
+
+
+async def progress_sizes(
+    session: AsyncSession, *, wave_id: int, questionnaire: str
+) -> dict[str, int]:
+    """Per progress audience, how many a reminder would reach now (with the
+    fixed exclusions), in one grouped query."""
+    rows = await session.execute(
+        select(Invitation.status, Invitation.opened_at.is_not(None), func.count())
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(*audience_criteria(wave_id, questionnaire, Audience()))
+        .group_by(Invitation.status, Invitation.opened_at.is_not(None))
+    )
+    sizes = dict.fromkeys(PROGRESS_LABELS, 0)
+    for status, opened, n in rows:
+        key = progress_of(status, bool(opened))
+        if key is not None:
+            sizes[key] += int(n)
+    return sizes
 
 
 async def reach_by_tier(
@@ -68,6 +130,9 @@ def skip_reason(
     ineligible: bool = False,
     function: str | None,
     audience: Audience,
+    opened: bool = False,
+    email_kind: str | None = None,
+    gender: str | None = None,
 ) -> str | None:
     """Why an invitation no longer belongs to the audience (checked at send time)."""
     if revoked:
@@ -88,6 +153,12 @@ def skip_reason(
         return "valt buiten de doelgroep (bestuurslaag)"
     if audience.functions and function not in audience.functions:
         return "valt buiten de doelgroep (functie)"
+    if audience.email_kinds and email_kind not in audience.email_kinds:
+        return "valt buiten de doelgroep (soort adres)"
+    if audience.genders and gender not in audience.genders:
+        return "valt buiten de doelgroep (geslacht)"
+    if not audience.admits_progress(invitation_status, opened):
+        return "valt buiten de doelgroep (voortgang)"
     return None
 
 
@@ -120,6 +191,9 @@ class SendContext:
     ineligible: bool
     email: str | None
     name: str | None
+    opened: bool
+    email_kind: str | None
+    gender: str | None
 
 
 async def load_send_contexts(
@@ -154,6 +228,9 @@ async def load_send_contexts(
             Invitation.ineligible_at.is_not(None),
             Contact.email,
             Contact.name,
+            Invitation.opened_at.is_not(None),
+            Invitation.email_kind,
+            Invitation.gender,
         )
         .join(Mailing, Mailing.id == OutboxMessage.mailing_id)
         .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
@@ -193,4 +270,31 @@ async def status_counts(
             per_status.get(s.value, 0)
             for s in (OutboxStatus.pending, OutboxStatus.claimed, OutboxStatus.sending)
         )
+    simulated = await session.execute(
+        select(OutboxMessage.mailing_id, func.count())
+        .where(
+            OutboxMessage.mailing_id.in_(list(mailing_ids)),
+            OutboxMessage.transport == SIMULATED_TRANSPORT,
+        )
+        .group_by(OutboxMessage.mailing_id)
+    )
+    for mailing_id, count in simulated.all():
+        counts[mailing_id]["simulated"] = count
     return counts
+
+
+SIMULATED_TRANSPORT = "demo"
+"""``transport`` of outbox rows the demo marked as sent without composing
+them: they never reached SMTP or the catcher."""
+
+
+async def simulated_total(session: AsyncSession) -> int:
+    """Rows the demo marked as sent (none outside a demo database)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.transport == SIMULATED_TRANSPORT)
+        )
+        or 0
+    )

@@ -10,20 +10,28 @@ in its own sandboxed page (CSP ``sandbox``), framed by the staff page.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
-from app.mailings import composer, delivery, schemas, service
+from app.mailings import (
+    composer,
+    correction_routes,
+    delivery,
+    queries,
+    schemas,
+    service,
+)
 from app.mailings.calendar import format_date_nl, format_moment_nl
 from app.mailings.deps import MailingDep, WaveDep
-from app.mailings.mail_view import parse_caught
+from app.mailings.progress import progress
+from app.params import IdPath, IdQuery, PageQuery
 from app.samples import catalogue
 from app.samples.models import Wave
 from app.staff.deps import FieldworkDep
@@ -60,8 +68,14 @@ async def _plan_page(
     error: str | None = None,
     form: dict[str, object] | None = None,
     status_code: int = 200,
+    preview: tuple[str, schemas.Audience] | None = None,
 ) -> Response:
     plan = await service.resolve_wave_plan(session, wave=wave)
+    preview_size = None
+    if preview is not None:
+        preview_size = await service.audience_size(
+            session, wave=wave, questionnaire=preview[0], audience=preview[1]
+        )
     calendar_row = await service.ensure_calendar(session, wave=wave)
     cal = plan.calendar
     holidays = sorted(
@@ -95,9 +109,23 @@ async def _plan_page(
             "error": error,
             "notice": request.query_params.get("melding"),
             "form": form or {},
+            "progress_sizes": await service.progress_overview(session, wave=wave),
+            "progress_labels": schemas.PROGRESS_LABELS,
+            "email_kinds": catalogue.EMAIL_KINDS,
+            "genders": catalogue.GENDERS,
+            "preview": preview,
+            "preview_size": preview_size,
         },
         status_code=status_code,
     )
+
+
+def _form_values(form: Any) -> dict[str, object]:
+    """The form as the template prefills it: lists for the multi-choice fields."""
+    values: dict[str, object] = {k: form.get(k) for k in form}
+    for name in ("tiers", "functions", "progress", "email_kinds", "genders"):
+        values[name] = [str(v) for v in form.getlist(name)]
+    return values
 
 
 @router.get("/waves/{slug}/mailings", name="mailing_plan")
@@ -108,7 +136,61 @@ async def show_plan(
     wave: WaveDep,
     staff: FieldworkDep,
 ) -> Response:
-    return await _plan_page(request, session, settings, wave=wave, staff=staff)
+    """The plan; with audience fields in the query (a suggestion from the
+    monitor), the new-mailing form comes prefilled with that audience's size."""
+    query = request.query_params
+    if "questionnaire" not in query:
+        return await _plan_page(request, session, settings, wave=wave, staff=staff)
+    return await _preview_page(request, session, settings, wave, staff, query)
+
+
+async def _preview_page(
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    wave: Wave,
+    staff: StaffContext,
+    form: Any,
+) -> Response:
+    values = _form_values(form)
+    try:
+        questionnaire = str(form.get("questionnaire") or "")
+        if questionnaire not in schemas.MAILED_QUESTIONNAIRES:
+            raise ValueError(f"onbekende vragenlijst '{questionnaire}'")
+        audience = schemas.audience_from_form(form)
+    except (ValidationError, ValueError) as exc:
+        return await _plan_page(
+            request,
+            session,
+            settings,
+            wave=wave,
+            staff=staff,
+            error=schemas.explain(exc),
+            form=values,
+            status_code=422,
+        )
+    return await _plan_page(
+        request,
+        session,
+        settings,
+        wave=wave,
+        staff=staff,
+        form=values,
+        preview=(questionnaire, audience),
+    )
+
+
+@router.post("/waves/{slug}/mailings/omvang")
+async def preview_audience(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    wave: WaveDep,
+    staff: FieldworkDep,
+) -> Response:
+    """'Omvang berekenen': the form as filled in, with its audience's size."""
+    form = await request.form()
+    return await _preview_page(request, session, settings, wave, staff, form)
 
 
 @router.post("/waves/{slug}/mailings")
@@ -133,7 +215,7 @@ async def add_mailing(
             wave=wave,
             staff=staff,
             error=schemas.explain(exc),
-            form=dict(form),
+            form=_form_values(form),
             status_code=422,
         )
     except AppError as exc:
@@ -144,7 +226,7 @@ async def add_mailing(
             wave=wave,
             staff=staff,
             error=exc.message,
-            form=dict(form),
+            form=_form_values(form),
             status_code=exc.status_code,
         )
     return hx_redirect(
@@ -221,7 +303,7 @@ async def delete_recess(
     session: SessionDep,
     wave: WaveDep,
     staff: FieldworkDep,
-    recess_id: int,
+    recess_id: IdPath,
 ) -> Response:
     await service.delete_recess(session, wave=wave, recess_id=recess_id, actor=staff)
     return hx_redirect(request, _plan_url(wave.slug, "Reces verwijderd."))
@@ -345,9 +427,12 @@ async def show_mailing(
     wave: WaveDep,
     mailing: MailingDep,
     staff: FieldworkDep,
-    invitation: Annotated[int | None, Query(ge=1)] = None,
+    invitation: IdQuery | None = None,
 ) -> Response:
     candidates = await delivery.preview_candidates(session, mailing=mailing)
+    counts = (await queries.status_counts(session, mailing_ids=[mailing.id]))[
+        mailing.id
+    ]
     chosen = invitation or (candidates[0][0] if candidates else None)
     preview, preview_error = None, None
     if chosen is not None:
@@ -371,6 +456,8 @@ async def show_mailing(
             "preview": preview,
             "preview_error": preview_error,
             "log": await delivery.mailing_log(session, mailing=mailing),
+            "counts": counts,
+            "progress": progress(mailing.status, counts),
             "notice": request.query_params.get("melding"),
             "kind_labels": schemas.KIND_LABELS,
         },
@@ -384,7 +471,7 @@ async def preview_html(
     wave: WaveDep,
     mailing: MailingDep,
     staff: FieldworkDep,
-    invitation_id: int,
+    invitation_id: IdPath,
 ) -> Response:
     preview = await delivery.preview(
         session, settings, wave=wave, mailing=mailing, invitation_id=invitation_id
@@ -438,7 +525,7 @@ async def list_mail(
     session: SessionDep,
     settings: SettingsDep,
     staff: FieldworkDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageQuery = 1,
 ) -> Response:
     per_page = 50
     mails, total = await delivery.list_caught_mails(
@@ -456,25 +543,36 @@ async def list_mail(
             "catching": settings.smtp.host is None,
             "smtp_host": settings.smtp.host,
             "unknown": await delivery.list_unknown(session, settings),
+            "simulated": await queries.simulated_total(session),
         },
     )
 
 
 @router.get("/mail/{mail_id}", name="caught_mail")
 async def show_mail(
-    request: Request, session: SessionDep, staff: FieldworkDep, mail_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: FieldworkDep,
+    mail_id: IdPath,
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
+    view = await delivery.caught_mail_view(session, settings, mail)
     return render(
         request,
         "mailings/caught_mail.html",
-        {"staff": staff, "mail": mail, "view": parse_caught(mail.raw)},
+        {"staff": staff, "mail": mail, "view": view},
     )
 
 
 @router.get("/mail/{mail_id}/html")
 async def show_mail_html(
-    session: SessionDep, staff: FieldworkDep, mail_id: int
+    session: SessionDep, settings: SettingsDep, staff: FieldworkDep, mail_id: IdPath
 ) -> Response:
     mail = await delivery.get_caught_mail(session, mail_id)
-    return sandboxed_html(parse_caught(mail.raw).html or "")
+    view = await delivery.caught_mail_view(session, settings, mail)
+    return sandboxed_html(view.html or "")
+
+
+# Bounced addresses have their own pages (and module).
+router.include_router(correction_routes.router)

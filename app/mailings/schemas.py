@@ -11,7 +11,7 @@ undeliverable, revoked, test invitations, no address).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -116,6 +116,29 @@ def dump_rule(rule: Rule) -> dict[str, object]:
     return dumped
 
 
+Progress = Literal["not_opened", "opened", "below_threshold", "past_threshold"]
+PROGRESS_LABELS: dict[str, str] = {
+    "not_opened": "link nooit geopend",
+    "opened": "link geopend, niet begonnen",
+    "below_threshold": "begonnen, nog onder de responsdrempel",
+    "past_threshold": "voorbij de responsdrempel, niet afgerond",
+}
+"""Reminder audiences by progress, in the order a respondent passes them."""
+PROGRESS_STATUS: dict[str, str] = {
+    "not_opened": "invited",
+    "opened": "invited",
+    "below_threshold": "started",
+    "past_threshold": "response",
+}
+
+
+def progress_of(status: str, opened: bool) -> str | None:
+    """The progress audience an invitation is in (None: complete or unknown)."""
+    if status == "invited":
+        return "opened" if opened else "not_opened"
+    return {"started": "below_threshold", "response": "past_threshold"}.get(status)
+
+
 class Audience(BaseModel):
     """Who a mailing reaches, beyond the fixed exclusions."""
 
@@ -125,6 +148,26 @@ class Audience(BaseModel):
     """Only those who have not reached the response threshold (invited/started)."""
     tiers: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    progress: tuple[Progress, ...] = ()
+    """Only these progress audiences (none: everyone not complete)."""
+    email_kinds: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()
+
+    @field_validator("email_kinds")
+    @classmethod
+    def _known_email_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [k for k in value if k not in catalogue.EMAIL_KINDS]
+        if unknown:
+            raise ValueError(f"onbekende soort adres: {', '.join(unknown)}")
+        return value
+
+    @field_validator("genders")
+    @classmethod
+    def _known_genders(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in value if g not in catalogue.GENDERS]
+        if unknown:
+            raise ValueError(f"onbekend geslacht: {', '.join(unknown)}")
+        return value
 
     @field_validator("tiers")
     @classmethod
@@ -144,12 +187,33 @@ class Audience(BaseModel):
 
     @property
     def statuses(self) -> tuple[str, ...]:
+        allowed = ("invited", "started", "response")
         if self.only_without_response:
-            return ("invited", "started")
-        return ("invited", "started", "response")
+            allowed = ("invited", "started")
+        if self.progress:
+            wanted = {PROGRESS_STATUS[p] for p in self.progress}
+            allowed = tuple(s for s in allowed if s in wanted)
+        return allowed
+
+    def admits_progress(self, status: str, opened: bool) -> bool:
+        """Whether an invitation's progress is in this audience."""
+        if not self.progress:
+            return True
+        return progress_of(status, opened) in self.progress
 
     def describe(self) -> str:
         parts = ["zonder respons" if self.only_without_response else "niet afgerond"]
+        if self.progress:
+            parts.append(" of ".join(PROGRESS_LABELS[p] for p in self.progress))
+        if self.email_kinds:
+            parts.append(
+                ", ".join(
+                    f"{catalogue.EMAIL_KINDS[k].lower()} adres"
+                    for k in self.email_kinds
+                )
+            )
+        if self.genders:
+            parts.append(", ".join(catalogue.GENDERS[g].lower() for g in self.genders))
         if self.tiers:
             parts.append(", ".join(catalogue.TIERS[t] for t in self.tiers))
         if self.functions:
@@ -278,11 +342,20 @@ def mailing_from_form(form: FormData) -> MailingCreate:
         kind=_first(form, "kind"),  # type: ignore[arg-type]
         template=_first(form, "template") or None,
         rule=rule_from_form(form),
-        audience=Audience(
-            only_without_response=_first(form, "only_without_response") == "on",
-            tiers=tuple(str(v) for v in form.getlist("tiers")),
-            functions=tuple(str(v) for v in form.getlist("functions")),
-        ),
+        audience=audience_from_form(form),
+    )
+
+
+def audience_from_form(form: FormData | Any) -> Audience:
+    """The audience fields of the 'add mailing' form (or of a suggestion's
+    query string); raises ``ValidationError`` on unknown values."""
+    return Audience(
+        only_without_response=_first(form, "only_without_response") == "on",
+        tiers=tuple(str(v) for v in form.getlist("tiers")),
+        functions=tuple(str(v) for v in form.getlist("functions")),
+        progress=tuple(str(v) for v in form.getlist("progress")),  # type: ignore[arg-type]
+        email_kinds=tuple(str(v) for v in form.getlist("email_kinds")),
+        genders=tuple(str(v) for v in form.getlist("genders")),
     )
 
 

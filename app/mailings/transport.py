@@ -4,7 +4,13 @@ connections) or into the embedded catcher.
 Every send returns a ``Delivery`` instead of raising: ``sent``, ``temporary``
 (4xx for this recipient: retry later), ``connection`` (the relay is
 unreachable, dropped the connection or timed out: retry later, not the
-recipient's fault), or ``permanent`` (5xx for this recipient: undeliverable).
+recipient's fault), ``permanent`` (a permanent answer about the recipient:
+undeliverable) or ``rejected`` (a 5xx that is not about the recipient, such
+as a relay's own 500 or a 552/554 for the message at DATA: retried like a
+temporary failure, then a failure of the mailing; the address stays good).
+
+Only two answers are about the recipient: a 5xx to RCPT TO, and a 5xx at
+DATA whose enhanced status code is 5.1.x (RFC 3463: bad mailbox or domain).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -36,7 +43,7 @@ Giving up sooner invites duplicates (the server may have taken the message)."""
 
 @dataclass(frozen=True)
 class Delivery:
-    kind: Literal["sent", "temporary", "connection", "permanent"]
+    kind: Literal["sent", "temporary", "connection", "permanent", "rejected"]
     code: int | None = None
     reply: str | None = None
     error: str | None = None
@@ -45,8 +52,11 @@ class Delivery:
 
     @property
     def domain_wide(self) -> bool:
-        """A refusal that says 'slow down' for the whole receiving domain."""
-        return self.phase == "rcpt" and self.code in (421, 450, 451, 452)
+        """A refusal that says 'slow down' for the whole receiving domain: a 421
+        (the server closes the connection). A 450/451/452 is about one
+        recipient (greylisting): that recipient is retried later, the domain's
+        other recipients go on."""
+        return self.phase == "rcpt" and self.code == 421
 
 
 class Transport(Protocol):
@@ -156,8 +166,18 @@ def _classify_response(exc: Exception, phase: str) -> Delivery:
     if 400 <= code < 500:
         return Delivery("temporary", code, reply, phase=phase)
     if 500 <= code < 600:
-        return Delivery("permanent", code, reply, phase=phase)
+        if phase == "rcpt" or _about_the_recipient(reply):
+            return Delivery("permanent", code, reply, phase=phase)
+        return Delivery("rejected", code, reply, phase=phase)
     return Delivery("connection", code, reply, phase=phase)
+
+
+_RECIPIENT_STATUS = re.compile(r"(?<![\d.])5\.1\.\d{1,3}(?![\d.])")
+"""RFC 3463 X.1.Y: addressing status (bad destination mailbox or domain)."""
+
+
+def _about_the_recipient(reply: str) -> bool:
+    return bool(_RECIPIENT_STATUS.search(reply or ""))
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:

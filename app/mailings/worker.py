@@ -233,6 +233,9 @@ class MailWorker:
                 tier=ctx.invitation_tier,
                 function=ctx.invitation_function,
                 audience=Audience.model_validate(ctx.mailing_audience),
+                opened=ctx.opened,
+                email_kind=ctx.email_kind,
+                gender=ctx.gender,
             )
             closes_on = wave.calendar.closes_on
             if (
@@ -295,6 +298,13 @@ class MailWorker:
             template=ctx.mailing_template,
             context=context,
         )
+        redacted = None
+        if self.transport.name == "catcher":  # stored: keep the links out
+            redacted = self.renderer.render(
+                questionnaire=ctx.mailing_questionnaire,
+                template=ctx.mailing_template,
+                context={**context, **composer.REDACTED_LINKS},
+            )
         return composer.build_message(
             self.settings,
             outbox_id=ctx.outbox_id,
@@ -304,6 +314,7 @@ class MailWorker:
             rendered=rendered,
             is_test=ctx.is_test,
             now=now,
+            redacted=redacted,
         )
 
     async def _send_chunk(
@@ -446,7 +457,8 @@ class MailWorker:
                     domain=domain,
                     now=now,
                     base_seconds=self.settings.worker.domain_backoff_seconds,
-                    reason="tijdelijk geweigerd (421/451)",
+                    max_seconds=self.settings.worker.domain_backoff_max_seconds,
+                    reason="tijdelijk geweigerd (421)",
                 )
                 self._domain_paused[domain] = until
         done = set(recorded)
@@ -571,7 +583,8 @@ def _caught(mail: composer.OutgoingMail, is_test: bool) -> dict[str, object]:
         "envelope_from": mail.envelope_from,
         "envelope_to": [mail.recipient],
         "subject": mail.subject[:500],
-        "raw": f"Return-Path: <{mail.envelope_from}>\r\n" + mail.data.decode("ascii"),
+        "raw": f"Return-Path: <{mail.envelope_from}>\r\n"
+        + (mail.stored_copy or mail.data).decode("ascii"),
         "is_test": is_test,
         "caught_at": utcnow(),
     }

@@ -147,7 +147,12 @@ def mark_ineligible(
     type=click.Choice(["main", "split", "dispositions", "composition", "curve"]),
 )
 @click.option("--edition", default=None)
-@click.option("--suppress", is_flag=True, help="Suppress cells based on few people.")
+@click.option(
+    "--suppress",
+    is_flag=True,
+    help="Kept for old scripts: cells based on fewer than VELDWERK_DISCLOSURE_K "
+    "people are always suppressed.",
+)
 @click.pass_obj
 def show(
     settings: Settings,
@@ -171,7 +176,7 @@ def show(
         return downloads.table_csv(
             view.tables[table],
             delimiter=";",
-            min_cell=settings.monitor_min_cell if suppress else None,
+            min_cell=settings.disclosure_k,
         )
 
     text = _run(settings, work)

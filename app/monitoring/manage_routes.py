@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import InvalidInput
 from app.monitoring import eligibility, forms, service
 from app.monitoring.reference import parse_reference_csv
+from app.params import IdPath
 from app.staff.deps import FieldworkDep
 from app.web import hx_redirect, render
 
@@ -223,7 +224,7 @@ async def set_eligibility(
     staff: FieldworkDep,
     wave: str,
     questionnaire: str,
-    invitation_id: int,
+    invitation_id: IdPath,
     action: Annotated[str, Form(pattern="^(ineligible|eligible)$")],
     reason: Annotated[str, Form(max_length=500)] = "",
     q: Annotated[str, Form(max_length=320)] = "",

@@ -17,7 +17,14 @@ from fastapi.responses import Response
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
-from app.monitoring import downloads, manage_routes, service, views
+from app.monitoring import (
+    burden_routes,
+    downloads,
+    followup_routes,
+    manage_routes,
+    service,
+    views,
+)
 from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep
 from app.web import SettingsDep, is_htmx, render
@@ -72,7 +79,7 @@ async def _view_context(
         "figures_url": f"{base}/figures{query}",
         "page_url": f"{base}{query}",
         "refresh_ms": int(settings.monitor_refresh_seconds * 1000),
-        "min_cell": settings.monitor_min_cell,
+        "min_cell": settings.disclosure_k,
         **views.TEMPLATE_HELPERS,
     }
 
@@ -151,14 +158,15 @@ async def download_table(
     content = downloads.table_csv(
         view.tables[table],
         delimiter=";" if sep == "semicolon" else ",",
-        min_cell=settings.monitor_min_cell if suppress else None,
+        # Always: cells based on fewer than k people are never downloaded.
+        min_cell=settings.disclosure_k,
     )
     await staff_service.record_audit(
         session,
         actor=staff,
         action="monitor.download",
         target=f"{wave}/{questionnaire}/{table}",
-        details={"suppressed": suppress},
+        details={"suppressed": True, "k": settings.disclosure_k},
     )
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     filename = re.sub(
@@ -173,3 +181,5 @@ async def download_table(
 
 # Reference editions and eligibility have their own pages (and module).
 router.include_router(manage_routes.router)
+router.include_router(burden_routes.router)
+router.include_router(followup_routes.router)

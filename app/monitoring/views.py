@@ -3,7 +3,7 @@
 One ``Table`` is built per table on the page and is rendered twice, by the
 template and by the CSV writer, so a download always has the rows and columns
 the manager sees. Each cell knows the counts it is based on, so a download
-can suppress cells based on fewer than ``monitor_min_cell`` people.
+can suppress cells based on fewer than ``disclosure_k`` people.
 """
 
 from __future__ import annotations

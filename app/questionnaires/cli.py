@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 
 import click
+from jinja2 import Environment
 
+from app.questionnaires import diff_document, document, document_render
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.diff import diff_versions, render_text
 from app.questionnaires.errors import DefinitionErrors
@@ -87,3 +89,78 @@ def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
         if as_json
         else render_text(diff)
     )
+
+
+@questionnaire_group.command("print")
+@click.argument("ref")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "docx", "html"]),
+    default="pdf",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    default=Path("questionnaires"),
+    show_default=True,
+)
+def print_command(ref: str, fmt: str, out: Path, root: Path) -> None:
+    """Write REF (a file, or e.g. officials/2024) as a document for sign-off.
+
+    Every question with its answer codes, the routing in words, the response
+    threshold and the texts that are filled in per respondent.
+    """
+    compiled = _load_or_exit(resolve(ref, root))
+    doc = document.build(
+        compiled,
+        status=f"bestand {compiled.source}, inhoud {compiled.content_hash[:12]}",
+    )
+    if fmt == "docx":
+        out.write_bytes(document_render.to_docx(doc))
+    else:
+        html = document_render.to_html(_templates(), doc)
+        if fmt == "pdf":
+            out.write_bytes(document_render.to_pdf(html))
+        else:
+            out.write_text(html, encoding="utf-8")
+    click.echo(f"{out}: {doc.question_count} vragen ({fmt})")
+
+
+@questionnaire_group.command("print-diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf")
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    default=Path("questionnaires"),
+    show_default=True,
+)
+def print_diff_command(old: str, new: str, fmt: str, out: Path, root: Path) -> None:
+    """Write what changed from OLD to NEW as a document for sign-off."""
+    a, b = (_load_or_exit(resolve(ref, root)) for ref in (old, new))
+    html = document_render.diff_to_html(_templates(), diff_document.build(a, b))
+    if fmt == "pdf":
+        out.write_bytes(document_render.to_pdf(html))
+    else:
+        out.write_text(html, encoding="utf-8")
+    click.echo(f"{out}: wijzigingen {a.definition.version} → {b.definition.version}")
+
+
+def _load_or_exit(path: Path) -> CompiledQuestionnaire:
+    try:
+        return load_questionnaire(path)
+    except DefinitionErrors as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+
+
+def _templates() -> Environment:
+    from app.web import create_templates
+
+    return create_templates(auto_reload=False).env

@@ -1,4 +1,4 @@
-"""``veldwerk questionnaire publish|versions``: the commands that need the database.
+"""``veldwerk questionnaire publish|versions|try``: the commands that need the database.
 
 Added to the engine's ``questionnaire`` group (``app/questionnaires/cli.py``),
 which stays free of sessions and settings.
@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cli_support import cli_actor, run_in_session
 from app.config import Settings
 from app.errors import AppError
-from app.questionnaires import service
+from app.questionnaires import service, testruns
 from app.questionnaires.cli import questionnaire_group, resolve
 from app.questionnaires.errors import DefinitionErrors
 from app.samples import service as samples_service
+from app.samples import tokens
 from app.staff import service as staff_service
 
 
@@ -99,6 +100,62 @@ def versions_command(settings: Settings) -> None:
 
     for line in run_in_session(settings, work):
         click.echo(line)
+
+
+@questionnaire_group.command("try")
+@click.argument("file")
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A sample attribute for the route, e.g. --attr function=burgemeester.",
+)
+@click.option("--root", type=click.Path(path_type=Path), default=None)
+@click.pass_obj
+def try_command(
+    settings: Settings, file: str, attrs: tuple[str, ...], root: Path | None
+) -> None:
+    """Test-run FILE (a draft or a published file) and print the link to walk it.
+
+    The file is checked first; it is stored as a draft that no wave can field,
+    and the test answers are never counted or exported. Publishing stays the
+    only way to field a version.
+    """
+    path = resolve(file, root or settings.questionnaires_dir)
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no such file")
+    attributes: dict[str, str] = {}
+    for item in attrs:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.ClickException(f"--attr {item!r}: write NAME=VALUE")
+        attributes[name.strip()] = value.strip()
+
+    async def work(session: AsyncSession) -> str:
+        draft, token = await testruns.start_draft(
+            session,
+            settings,
+            data=path.read_bytes(),
+            filename=str(path),
+            attributes=attributes,
+        )
+        await staff_service.record_audit(
+            session,
+            actor=cli_actor(),
+            action="questionnaire.test_draft",
+            target=draft.ref,
+            details={"hash": draft.content_hash},
+        )
+        return tokens.survey_url(settings, token)
+
+    try:
+        link = run_in_session(settings, work)
+    except DefinitionErrors as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(1) from None
+    click.echo(f"Proefinvulling (telt nooit mee): {link}")
 
 
 COMMANDS = [questionnaire_group]

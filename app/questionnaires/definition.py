@@ -59,6 +59,14 @@ class Option(_Frozen):
     """With ``other``: the text must be filled in when this option is chosen."""
     relevant: Expression | None = None
     """Show this option only when the condition holds (e.g. filter by function)."""
+    fixed: bool = False
+    """With ``rotate`` on the question: this option keeps its place. Options that
+    are "anders", missing ("weet niet") or exclusive ("geen van deze") always do."""
+
+    @property
+    def pinned(self) -> bool:
+        """Keeps its place when the question's options are rotated."""
+        return self.fixed or self.other or self.exclusive or self.missing is not None
 
 
 class Row(_Frozen):
@@ -67,6 +75,8 @@ class Row(_Frozen):
     id: Identifier
     text: str = Field(min_length=1)
     relevant: Expression | None = None
+    fixed: bool = False
+    """With ``rotate`` on the grid: this statement keeps its place."""
 
 
 OptionList = Annotated[list[Option], Field(min_length=1)]
@@ -124,11 +134,18 @@ class SingleChoice(_QuestionBase):
     options: OptionList | None = None
     scale: Identifier | None = None
     """Name of a shared scale in ``scales:`` instead of inline ``options``."""
+    rotate: bool = False
+    """Show the options in a random order per respondent (``app.questionnaires.rotation``)."""
 
     @model_validator(mode="after")
     def _options_or_scale(self) -> SingleChoice:
         if (self.options is None) == (self.scale is None):
             raise ValueError("give either 'options' or 'scale', not both or neither")
+        if self.rotate and self.scale is not None:
+            raise ValueError(
+                "'rotate' on a question with a 'scale': a scale has an order of "
+                "its own; rotate the statements of a grid instead"
+            )
         return self
 
 
@@ -137,6 +154,8 @@ class MultipleChoice(_QuestionBase):
     options: OptionList
     min_choices: int | None = Field(default=None, ge=1)
     max_choices: int | None = Field(default=None, ge=1)
+    rotate: bool = False
+    """Show the options in a random order per respondent."""
 
 
 class Grid(_QuestionBase):
@@ -146,6 +165,9 @@ class Grid(_QuestionBase):
     rows: Annotated[list[Row], Field(min_length=1)]
     options: OptionList | None = None
     scale: Identifier | None = None
+    rotate: bool = False
+    """Show the statements (rows) in a random order per respondent; the answer
+    scale keeps its order."""
 
     @model_validator(mode="after")
     def _options_or_scale(self) -> Grid:

@@ -69,6 +69,8 @@ class ErrorCode(Enum):
         "{where} pipes ${{{ref}}}, which is not a question, derived value or attribute"
     )
     PIPE_FORWARD = "{where} pipes ${{{ref}}}, which is not answered on an earlier page"
+    PIPE_MALFORMED = "{where} has '{text}', which is not a pipe: write ${{name}} or ${{name.row}} (lower case, no spaces)"
+    PIPE_NOT_PIPED = "{where} contains '{text}', but this text is not piped: respondents would see it as written"
     UNREACHABLE = "{kind} {id} can never be shown: its conditions can never all be true"
     UNREACHABLE_OPTION = "option {code} of question {question} can never be shown"
     NEAR_DUPLICATE = "{what} '{a}' and '{b}' differ only in case, spaces or underscores"

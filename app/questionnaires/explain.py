@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.questionnaires import expressions as ex
@@ -101,18 +102,25 @@ def _parts(
 
 
 def pipe(
-    text: str, cq: CompiledQuestionnaire, answers: Answers, attributes: Attributes
+    text: str,
+    cq: CompiledQuestionnaire,
+    answers: Answers,
+    attributes: Attributes,
+    quote: Callable[[str], str] | None = None,
 ) -> str:
     """Fill ``${q}``, ``${q.row}`` and ``${attribute}`` in a text shown to a respondent.
 
     Choices show the option label (several joined "a, b en c"), attributes their
     value label; anything missing becomes "". The result is plain text: the
-    template escapes it like any other text.
+    template escapes it like any other text. For a text that is markup
+    (``markup.to_html``), ``quote`` makes each value literal text in it.
     """
     if "${" not in text:
         return text
     env = AnswerEnv(cq, answers, attributes)
-    return PIPE.sub(lambda m: _piped(cq, env, m.group(1), m.group(2)), text)
+    if quote is None:
+        return PIPE.sub(lambda m: _piped(cq, env, m.group(1), m.group(2)), text)
+    return PIPE.sub(lambda m: quote(_piped(cq, env, m.group(1), m.group(2))), text)
 
 
 def _piped(

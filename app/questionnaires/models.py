@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -33,6 +33,12 @@ class QuestionnaireVersion(Base):
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
+    is_draft: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """A draft stored only so staff can test-run it: never fielded, never listed
+    as a version. Its ``version`` is ``<file version>~<hash prefix>`` so that it
+    cannot take the name the published version will have."""
 
     @property
     def ref(self) -> str:

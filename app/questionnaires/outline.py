@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.errors import InvalidInput, NotFound
-from app.questionnaires import loader, service
+from app.questionnaires import document, loader, service
 from app.questionnaires.compiler import (
     CompiledQuestionnaire,
     question_options,
@@ -63,8 +63,10 @@ async def definition_for(
     try:
         if published is not None:
             return service.CompiledVersions(max_size=1).get(published)
-        path = settings.questionnaires_dir / questionnaire / f"{version}.yaml"
-        if not path.is_file():
+        path = service.file_for(
+            settings.questionnaires_dir, questionnaire=questionnaire, version=version
+        )
+        if path is None:
             raise NotFound(f"Vragenlijst {ref} bestaat niet.")
         return loader.load_questionnaire(path)
     except DefinitionErrors as exc:
@@ -115,3 +117,21 @@ def build(compiled: CompiledQuestionnaire) -> list[BlockLine]:
             )
         )
     return blocks
+
+
+async def document_for(
+    session: AsyncSession, *, settings: Settings, ref: str
+) -> document.QuestionnaireDocument:
+    """The printable document of ``ref``: the published version, else the draft file."""
+    compiled = await definition_for(session, settings=settings, ref=ref)
+    questionnaire, version = ref.split("/", 1)
+    published = await service.get_version(
+        session, questionnaire=questionnaire, version=version
+    )
+    status = (
+        f"gepubliceerd op {published.published_at:%d-%m-%Y}, "
+        f"inhoud {published.content_hash[:12]}"
+        if published is not None
+        else "concept (nog niet gepubliceerd)"
+    )
+    return document.build(compiled, status=status)

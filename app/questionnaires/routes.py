@@ -6,10 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound
-from app.questionnaires import outline, service, testruns
+from app.questionnaires import (
+    diff_document,
+    document_render,
+    outline,
+    service,
+    testruns,
+)
 from app.questionnaires.diff import diff_versions
 from app.questionnaires.errors import DefinitionErrors
 from app.staff import service as staff_service
@@ -35,6 +42,7 @@ async def list_questionnaires(
     refs = sorted(
         {v.ref for v in versions} | {f"{f.questionnaire}/{f.version}" for f in files}
     )
+    compare_old, compare_new = service.default_comparison(refs)
     return render(
         request,
         "questionnaires/list.html",
@@ -43,6 +51,8 @@ async def list_questionnaires(
             "files": files,
             "versions": versions,
             "refs": refs,
+            "compare_old": compare_old,
+            "compare_new": compare_new,
             "can_publish": staff.can(Role.researcher),
         },
     )
@@ -60,9 +70,11 @@ async def publish(
     ],
 ) -> Response:
     questionnaire, version = ref.split("/", 1)
-    path = settings.questionnaires_dir / questionnaire / f"{version}.yaml"
-    if not path.is_file():
-        raise NotFound(f"Er is geen bestand {path}.")
+    path = service.file_for(
+        settings.questionnaires_dir, questionnaire=questionnaire, version=version
+    )
+    if path is None:
+        raise NotFound(f"Er is geen bestand voor {ref}.")
     try:
         published, new = await service.publish_file(
             session, path=path, published_by_id=staff.id
@@ -103,6 +115,46 @@ async def show_diff(
     )
 
 
+DocumentFormat = Annotated[str, Query(pattern=r"^(html|pdf|docx)$")]
+_MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _document_response(content: bytes | str, *, fmt: str, filename: str) -> Response:
+    disposition = "inline" if fmt != "docx" else "attachment"
+    return Response(
+        content,
+        media_type=_MEDIA[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}.{fmt}"'},
+    )
+
+
+@router.get("/questionnaires/diff/document", name="questionnaire_diff_document")
+async def diff_document_download(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: QuestionnaireReaderDep,
+    old: Ref,
+    new: Ref,
+    format: DocumentFormat = "pdf",
+) -> Response:
+    """The difference between two versions as a document to sign off (PDF or HTML)."""
+    a = await outline.definition_for(session, settings=settings, ref=old)
+    b = await outline.definition_for(session, settings=settings, ref=new)
+    html = document_render.diff_to_html(
+        request.app.state.templates.env, diff_document.build(a, b)
+    )
+    name = f"wijzigingen-{old.replace('/', '-')}-{new.replace('/', '-')}"
+    if format == "pdf":
+        pdf = await run_in_threadpool(document_render.to_pdf, html)
+        return _document_response(pdf, fmt="pdf", filename=name)
+    return _document_response(html, fmt="html", filename=name)
+
+
 @router.get("/questionnaires/{questionnaire}/{version}", name="questionnaire_version")
 async def show_version(
     request: Request,
@@ -117,6 +169,16 @@ async def show_version(
     published = await service.get_version(
         session, questionnaire=questionnaire, version=version
     )
+    file_status = next(
+        (
+            f
+            for f in await service.file_statuses(
+                session, root=settings.questionnaires_dir
+            )
+            if (f.questionnaire, f.version) == (questionnaire, version)
+        ),
+        None,
+    )
     return render(
         request,
         "questionnaires/version.html",
@@ -126,7 +188,9 @@ async def show_version(
             "compiled": compiled,
             "definition": compiled.definition,
             "published": published,
+            "file_status": file_status,
             "outline": outline.build(compiled),
+            "can_publish": staff.can(Role.researcher),
         },
     )
 
@@ -140,16 +204,68 @@ async def start_test_run(
     questionnaire: str,
     version: str,
 ) -> Response:
-    published = await service.require_version(
-        session, questionnaire=questionnaire, version=version
-    )
     form = await request.form()
     attributes = {
         key[5:]: value
         for key, value in form.items()
         if key.startswith("attr_") and isinstance(value, str) and value.strip()
     }
+    if form.get("draft") == "1":
+        path = service.draft_file(
+            settings.questionnaires_dir, questionnaire=questionnaire, version=version
+        )
+        try:
+            draft, token = await testruns.start_draft(
+                session,
+                settings,
+                data=path.read_bytes(),
+                filename=f"{questionnaire}/{path.name}",
+                attributes=attributes,
+                started_by_id=staff.id,
+            )
+        except DefinitionErrors as exc:
+            raise InvalidInput(
+                "Het bestand bevat fouten:\n" + "\n".join(str(p) for p in exc.problems)
+            ) from exc
+        await staff_service.record_audit(
+            session,
+            actor=staff,
+            action="questionnaire.test_draft",
+            target=f"{questionnaire}/{version}",
+            details={"hash": draft.content_hash},
+        )
+        return RedirectResponse(f"/s/{token}", status_code=303)
+    published = await service.require_version(
+        session, questionnaire=questionnaire, version=version
+    )
     token = await testruns.start(
         session, settings, version=published, attributes=attributes
     )
     return RedirectResponse(f"/s/{token}", status_code=303)
+
+
+@router.get(
+    "/questionnaires/{questionnaire}/{version}/document",
+    name="questionnaire_document",
+)
+async def document_download(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: QuestionnaireReaderDep,
+    questionnaire: str,
+    version: str,
+    format: DocumentFormat = "pdf",
+) -> Response:
+    """Every question with codes and routing in words: for sign-off and appendices."""
+    ref = f"{questionnaire}/{version}"
+    doc = await outline.document_for(session, settings=settings, ref=ref)
+    name = f"vragenlijst-{questionnaire}-{version}"
+    if format == "docx":
+        docx = await run_in_threadpool(document_render.to_docx, doc)
+        return _document_response(docx, fmt="docx", filename=name)
+    html = document_render.to_html(request.app.state.templates.env, doc)
+    if format == "pdf":
+        pdf = await run_in_threadpool(document_render.to_pdf, html)
+        return _document_response(pdf, fmt="pdf", filename=name)
+    return _document_response(html, fmt="html", filename=name)

@@ -23,6 +23,7 @@ from app.questionnaires.compiler import (
 )
 from app.questionnaires.definition import AnyQuestion, Option, Page, Row, other_key
 from app.questionnaires.explain import ConditionOutcome, explain, pipe
+from app.questionnaires.progress import progress
 from app.questionnaires.submission import page_keys, parse_page_submission
 from app.questionnaires.visibility import (
     AnswerEnv,
@@ -50,6 +51,7 @@ __all__ = [
     "path",
     "pipe",
     "previous_page_id",
+    "progress",
     "reached_threshold",
     "visible_options",
     "visible_pages",

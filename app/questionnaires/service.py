@@ -148,9 +148,12 @@ async def get_version_by_id(
 
 
 async def list_versions(session: AsyncSession) -> list[QuestionnaireVersion]:
+    """Published versions (drafts stored for test runs are not versions)."""
     return list(
         await session.scalars(
-            select(QuestionnaireVersion).order_by(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.is_draft.is_(False))
+            .order_by(
                 QuestionnaireVersion.questionnaire, QuestionnaireVersion.published_at
             )
         )
@@ -162,7 +165,10 @@ async def newest_version(
 ) -> QuestionnaireVersion | None:
     return await session.scalar(
         select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.questionnaire == questionnaire)
+        .where(
+            QuestionnaireVersion.questionnaire == questionnaire,
+            QuestionnaireVersion.is_draft.is_(False),
+        )
         .order_by(
             QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc()
         )
@@ -233,8 +239,86 @@ async def publish_compiled(
     return version, True
 
 
+DRAFT_MARK = "~"
+
+
+async def store_draft(
+    session: AsyncSession,
+    *,
+    compiled: CompiledQuestionnaire,
+    text: str,
+    stored_by_id: int | None = None,
+) -> QuestionnaireVersion:
+    """Store a checked, unpublished file so that staff can test-run it.
+
+    Respondent pages serve versions from the database, so a test run of a draft
+    needs a row too; it is marked ``is_draft`` and named after its content
+    (``2025~3f2a9c1e``), so the same draft text is stored once, every edit gets
+    its own row, and publishing stays the only way to field a version.
+    """
+    definition = compiled.definition
+    name = f"{definition.version}{DRAFT_MARK}{compiled.content_hash[:8]}"
+    existing = await get_version(
+        session, questionnaire=definition.questionnaire, version=name
+    )
+    if existing is not None:
+        return existing
+    draft = QuestionnaireVersion(
+        questionnaire=definition.questionnaire,
+        version=name,
+        title=definition.title,
+        content_hash=compiled.content_hash,
+        source=text,
+        definition_json=definition.model_dump_json(),
+        published_by_id=stored_by_id,
+        is_draft=True,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
 def questionnaire_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def file_for(root: Path, *, questionnaire: str, version: str) -> Path | None:
+    """The file of ``questionnaire``/``version``, looked up in the listing of
+    ``root``: never a path built from what a URL or form says (``..``)."""
+    for path in questionnaire_files(root):
+        if (path.parent.name, path.stem) == (questionnaire, version):
+            return path
+    return None
+
+
+def _version_order(version: str) -> tuple[int, ...] | tuple[float, str]:
+    parts = version.replace("-", ".").split(".")
+    if all(part.isdigit() for part in parts):
+        return tuple(int(part) for part in parts)
+    return (float("inf"), version)
+
+
+def default_comparison(refs: list[str]) -> tuple[str | None, str | None]:
+    """What the compare form offers first: the two newest versions of one
+    questionnaire (comparing two different questionnaires is never meant)."""
+    by_questionnaire: dict[str, list[str]] = {}
+    for ref in refs:
+        questionnaire, version = ref.split("/", 1)
+        by_questionnaire.setdefault(questionnaire, []).append(version)
+    for questionnaire, versions in sorted(by_questionnaire.items()):
+        if len(versions) >= 2:
+            old, new = sorted(versions, key=_version_order)[-2:]
+            return f"{questionnaire}/{old}", f"{questionnaire}/{new}"
+    first = refs[0] if refs else None
+    return first, first
+
+
+def draft_file(root: Path, *, questionnaire: str, version: str) -> Path:
+    """Like ``file_for``, but a missing file is a ``NotFound``."""
+    path = file_for(root, questionnaire=questionnaire, version=version)
+    if path is None:
+        raise NotFound(f"Er is geen vragenlijstbestand {questionnaire}/{version}.")
+    return path
 
 
 async def file_statuses(session: AsyncSession, *, root: Path) -> list[FileStatus]:
@@ -267,6 +351,7 @@ __all__ = [
     "PublishedVersionChanged",
     "VersionInfo",
     "changed_message",
+    "draft_file",
     "file_statuses",
     "get_version",
     "get_version_by_id",
@@ -277,4 +362,5 @@ __all__ = [
     "publish_file",
     "questionnaire_files",
     "require_version",
+    "store_draft",
 ]

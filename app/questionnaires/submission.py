@@ -112,7 +112,7 @@ def parse_page_submission(
         if question.type == "info" or not question_shown(question, env):
             continue
         parsed = _PARSERS[question.type](question, form, env)
-        _require(question, parsed)
+        _require(question, parsed, env)
         if parsed.value is not None and not parsed.errors:
             working[question.id] = parsed.value
             env.forget_derived()
@@ -125,12 +125,11 @@ def parse_page_submission(
     return new, errors
 
 
-def _require(question: CompiledQuestion, parsed: _Parsed) -> None:
+def _require(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> None:
     model = question.model
     if parsed.value is None and not parsed.errors and getattr(model, "required", False):
-        parsed.errors[question.id] = (
-            getattr(model, "required_message", None) or MESSAGES["required"]
-        )
+        message = getattr(model, "required_message", None) or MESSAGES["required"]
+        parsed.errors[question.id] = pipe(message, env.cq, env.answers, env.attributes)
 
 
 def _constrain(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> None:

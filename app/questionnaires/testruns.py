@@ -4,6 +4,11 @@ A test run is an ordinary invitation marked ``is_test`` in a wave of its own,
 with its response pinned to the chosen version. The respondent pages then show
 which routing conditions fired. Test invitations are never counted by the
 monitor, mailed, or exported.
+
+Drafts (checked files not yet published) can be test-run too: every review
+round would otherwise burn a version number. ``start_draft`` stores the draft
+as a version row marked ``is_draft`` (see ``service.store_draft``), which no
+wave can field.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
+from app.errors import NotFound
+from app.questionnaires import loader
+from app.questionnaires import service as questionnaires_service
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
 from app.samples import catalogue
@@ -62,3 +70,49 @@ async def start(
     invitation.last_activity_at = now
     await session.flush()
     return token
+
+
+async def start_draft(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    data: bytes,
+    filename: str,
+    attributes: dict[str, str],
+    started_by_id: int | None = None,
+) -> tuple[QuestionnaireVersion, str]:
+    """Check a draft file's bytes, store it as a draft and start a test run on it.
+
+    Raises ``DefinitionErrors`` (file, line, reason) when the draft is broken:
+    a draft must pass the same checks as a version before anyone walks it.
+    """
+    draft = await store_draft_file(
+        session, data=data, filename=filename, stored_by_id=started_by_id
+    )
+    token = await start(session, settings, version=draft, attributes=attributes)
+    return draft, token
+
+
+async def store_draft_file(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    filename: str,
+    stored_by_id: int | None = None,
+) -> QuestionnaireVersion:
+    """Check a draft file's bytes and store it as a draft (once per content)."""
+    compiled = loader.load_bytes(data, filename)
+    return await questionnaires_service.store_draft(
+        session,
+        compiled=compiled,
+        text=data.decode("utf-8-sig"),
+        stored_by_id=stored_by_id,
+    )
+
+
+async def invitation_id_of(session: AsyncSession, *, token: str) -> int:
+    """The test invitation a test link opens; anything else is not found."""
+    invitation = await samples_service.get_invitation_by_token(session, token)
+    if invitation is None or not invitation.is_test:
+        raise NotFound("Deze proefinvulling bestaat niet.")
+    return invitation.id

@@ -50,5 +50,8 @@ class PageVisit(Base):
     first_shown_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_shown_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
+    """The last submit (a double submit or a later revisit moves it)."""
+    first_submitted_at: Mapped[dt.datetime | None]
+    """The first submit: time on page is ``first_submitted_at - first_shown_at``."""
     seconds_spent: Mapped[float] = mapped_column(default=0.0)
     submissions: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,8 +2,13 @@
 
 Pure: takes the compiled version, the answers and attributes (and, after a
 failed submission, the raw form and its errors) and returns dataclasses. The
-templates only lay it out. Texts are piped here (``${function}`` → "burgemeester")
-and stay plain text: Jinja escapes them.
+templates only lay it out. Every text a respondent sees is piped here
+(``${function}`` → "burgemeester"), the welcome and thank-you texts and help
+resources too (``survey_texts``): templates never show a definition's text
+unpiped. Short texts (questions, options, rows) stay plain text that Jinja
+escapes; the longer ones the format allows markup in (welcome, thanks, page
+intro, information blocks) become HTML through ``questionnaires.markup``, with
+piped values quoted so they stay literal.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.questionnaires import routing
+from app.questionnaires import markup, rotation, routing
 from app.questionnaires.compiler import CompiledQuestionnaire
-from app.questionnaires.definition import other_key
+from app.questionnaires.definition import HelpResource, other_key
 
 FormData = Mapping[str, Sequence[str]]
 
@@ -65,16 +70,20 @@ class QuestionView:
     max_length: int | None = None
     unit: str | None = None
     title: str | None = None
+    html: Markup | None = None
+    """An information block's text, rendered from its markup."""
 
 
 @dataclass(slots=True)
 class PageView:
     id: str
     title: str | None
-    intro: str | None
+    intro: Markup | None
     questions: list[QuestionView]
     errors: list[tuple[str, str, str]]
-    """(anchor id, question text, message) for the summary at the top."""
+    """(anchor id, item, message) for the summary at the top: one entry per
+    field in error, naming that field (a row's or item's own text, not its
+    question's) and linking to it."""
 
 
 def build_page(
@@ -85,28 +94,102 @@ def build_page(
     *,
     form: FormData | None = None,
     errors: Mapping[str, str] | None = None,
+    seed: int | None = None,
 ) -> PageView:
+    """``seed``: the respondent's invitation id, for rotated options and rows
+    (``app.questionnaires.rotation``); without it everything is in file order."""
     errors = errors or {}
     page = cq.page_by_id[page_id].model
     # After a failed submission, route on what was just typed where it parsed.
     views = []
     summary: list[tuple[str, str, str]] = []
     for question in routing.visible_questions(cq, page_id, answers, attributes):
-        view = _question(cq, question.id, answers, attributes, form, errors)
+        view = _question(cq, question.id, answers, attributes, form, errors, seed)
         views.append(view)
         for key, message in errors.items():
-            if (
-                key == question.id
-                or key.startswith(question.id + ".")
-                or key == other_key(question.id)
-            ):
-                summary.append((_anchor(key), view.text, message))
+            item = _item_named(view, key)
+            if item is not None:
+                summary.append((_anchor(key), item, _after_colon(message)))
     return PageView(
         id=page.id,
         title=routing.pipe(page.title, cq, answers, attributes) if page.title else None,
-        intro=routing.pipe(page.intro, cq, answers, attributes) if page.intro else None,
+        intro=markup_html(page.intro, cq, answers, attributes) if page.intro else None,
         questions=views,
         errors=summary,
+    )
+
+
+SUMMARY_TEXT_LENGTH = 80
+
+
+def _item_named(view: QuestionView, key: str) -> str | None:
+    """What the error summary calls the field ``key`` of question ``view``;
+    None when the key is not one of its fields."""
+    if key == view.id:
+        return _shortened(view.text)
+    if key == other_key(view.id):
+        label = next((o.label for o in view.options if o.other), "Anders")
+        return f"{_shortened(view.text)} – {label}"
+    if key.startswith(view.id + "."):
+        row = next((r for r in view.rows if r.field == key), None)
+        return _shortened(row.text if row is not None else view.text)
+    return None
+
+
+def _shortened(text: str, length: int = SUMMARY_TEXT_LENGTH) -> str:
+    """One line of at most ``length`` characters, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _after_colon(message: str) -> str:
+    """ "Vul een getal in" → "vul een getal in", to follow "Item: " in Dutch.
+    Words in capitals or with more capitals than the first ("BIG", "McKinsey")
+    stay as they are."""
+    first = message.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+        return message[0].lower() + message[1:]
+    return message
+
+
+def markup_html(
+    text: str,
+    cq: CompiledQuestionnaire,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+) -> Markup:
+    """A text that may hold markup, piped (values quoted) and rendered to HTML."""
+    return markup.to_html(routing.pipe(text, cq, answers, attributes, markup.quote))
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyTexts:
+    """The texts around the pages: welcome, thanks and help resources, piped."""
+
+    welcome: Markup
+    thanks: Markup
+    help_resources: list[HelpResource]
+
+
+def survey_texts(
+    cq: CompiledQuestionnaire,
+    answers: Mapping[str, object],
+    attributes: Mapping[str, object],
+) -> SurveyTexts:
+    definition = cq.definition
+
+    def piped(text: str | None) -> str | None:
+        return routing.pipe(text, cq, answers, attributes) if text else text
+
+    return SurveyTexts(
+        welcome=markup_html(definition.welcome, cq, answers, attributes),
+        thanks=markup_html(definition.thanks, cq, answers, attributes),
+        help_resources=[
+            r.model_copy(update={"label": piped(r.label), "text": piped(r.text)})
+            for r in definition.help_resources
+        ],
     )
 
 
@@ -127,6 +210,7 @@ def _question(
     attributes: Mapping[str, object],
     form: FormData | None,
     errors: Mapping[str, str],
+    seed: int | None = None,
 ) -> QuestionView:
     compiled = cq.questions[question_id]
     model = compiled.model
@@ -142,7 +226,12 @@ def _question(
         "error": errors.get(model.id),
     }
     if model.type == "info":
-        return QuestionView(**base, title=getattr(model, "title", None))
+        title = getattr(model, "title", None)
+        return QuestionView(
+            **base,
+            title=routing.pipe(title, cq, answers, attributes) if title else None,
+            html=markup_html(model.text, cq, answers, attributes),
+        )
     stored = answers.get(model.id)
     other_key_ = other_key(model.id)
     other_form = _submitted(form, other_key_)
@@ -151,7 +240,7 @@ def _question(
         if other_form
         else ("" if form is not None else str(answers.get(other_key_) or ""))
     )
-    options = _options(cq, model.id, stored, answers, attributes, form)
+    options = _options(cq, model.id, stored, answers, attributes, form, seed)
     extra = {
         "options": options,
         "other_value": other_value,
@@ -159,7 +248,9 @@ def _question(
         "other_code": compiled.other_code,
     }
     if model.type in ("grid",) or (model.type == "number" and compiled.rows):
-        extra["rows"] = _rows(cq, model.id, stored, answers, attributes, form, errors)
+        extra["rows"] = _rows(
+            cq, model.id, stored, answers, attributes, form, errors, seed
+        )
     if model.type == "scale":
         points = [
             OptionView(
@@ -168,7 +259,9 @@ def _question(
             for n in range(model.min, model.max + 1)
         ]
         extra.update(
-            scale_points=points, min_label=model.min_label, max_label=model.max_label
+            scale_points=points,
+            min_label=routing.pipe(model.min_label, cq, answers, attributes),
+            max_label=routing.pipe(model.max_label, cq, answers, attributes),
         )
     if model.type in ("number", "text"):
         submitted = _submitted(form, model.id)
@@ -183,7 +276,8 @@ def _question(
         elif stored is not None and not isinstance(stored, dict):
             extra["value"] = str(stored)
     if model.type == "number":
-        extra.update(minimum=model.min, maximum=model.max, unit=model.unit)
+        unit = routing.pipe(model.unit, cq, answers, attributes) if model.unit else None
+        extra.update(minimum=model.min, maximum=model.max, unit=unit)
     if model.type == "text":
         extra.update(multiline=model.multiline, max_length=model.max_length)
     return QuestionView(**base, **extra)
@@ -204,9 +298,18 @@ def _options(
     answers: Mapping[str, object],
     attributes: Mapping[str, object],
     form: FormData | None,
+    seed: int | None = None,
 ) -> list[OptionView]:
     compiled = cq.questions[question_id]
     key = f"{question_id}.option" if compiled.model.type == "number" else question_id
+    visible = routing.visible_options(cq, question_id, answers, attributes)
+    if seed is not None and rotation.rotates_options(compiled.model):
+        shown = {o.code for o in visible}
+        visible = [
+            o
+            for o in rotation.options_in_order(compiled.model, compiled.options, seed)
+            if o.code in shown
+        ]
     return [
         OptionView(
             code=option.code,
@@ -216,7 +319,7 @@ def _options(
             exclusive=option.exclusive,
             other=option.other,
         )
-        for option in routing.visible_options(cq, question_id, answers, attributes)
+        for option in visible
     ]
 
 
@@ -228,10 +331,20 @@ def _rows(
     attributes: Mapping[str, object],
     form: FormData | None,
     errors: Mapping[str, str],
+    seed: int | None = None,
 ) -> list[RowView]:
     values = stored if isinstance(stored, dict) else {}
+    compiled = cq.questions[question_id]
+    visible = routing.visible_rows(cq, question_id, answers, attributes)
+    if seed is not None and rotation.rotates_rows(compiled.model):
+        shown = {r.id for r in visible}
+        visible = [
+            r
+            for r in rotation.rows_in_order(compiled.model, compiled.rows, seed)
+            if r.id in shown
+        ]
     rows = []
-    for row in routing.visible_rows(cq, question_id, answers, attributes):
+    for row in visible:
         field_name = f"{question_id}.{row.id}"
         submitted = _submitted(form, field_name)
         if submitted is not None:

@@ -23,8 +23,13 @@ from app.web import form_lists, is_htmx, render
 
 router = APIRouter()
 
-Token = Annotated[str, Path(max_length=100)]
-PageId = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Token = Annotated[str, Path()]
+"""Unconstrained on purpose: ``open_survey`` checks the shape, so a malformed
+token (too long, odd characters) gets the same 404 as an unknown one rather
+than a 422 that tells them apart."""
+PageId = Annotated[str, Path()]
+"""Checked by ``service.may_show`` (a page of the version, shown in order); an
+unknown or malformed one leads back to where the respondent is."""
 
 
 async def get_versions(request: Request) -> CompiledVersions:
@@ -51,18 +56,29 @@ def _context(survey: Survey, **extra: object) -> dict[str, object]:
     }
 
 
+def _framed(survey: Survey, **extra: object) -> dict[str, object]:
+    """``_context`` plus the piped welcome, thanks and help texts."""
+    texts = rendering.survey_texts(
+        survey.compiled,
+        survey.response.answers if survey.response is not None else {},
+        survey.attributes,
+    )
+    return _context(survey, texts=texts, **extra)
+
+
 @router.get("/s/{token}", name="survey_start_page")
 async def welcome(
     request: Request, token: Token, db: DbDep, versions: VersionsDep
 ) -> Response:
     survey = await service.open_survey(db, token=token, versions=versions)
     if survey.is_complete:
-        return render(request, "responses/completed.html", _context(survey))
+        return render(request, "responses/completed.html", _framed(survey))
     if survey.response is not None:
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
-    return render(request, "responses/welcome.html", _context(survey, token=token))
+    await service.link_opened(db, survey)
+    return render(request, "responses/welcome.html", _framed(survey, token=token))
 
 
 @router.post("/s/{token}")
@@ -119,6 +135,7 @@ async def submit_page(
     going_back = _value(data, "nav") == "back"
     shown_field = _value(data, "_shown")
     shown = set(shown_field.split(",")) if isinstance(shown_field, str) else None
+    shown_at = _shown_at(_value(data, "_t"))
     outcome = await service.submit_page(
         db,
         survey,
@@ -126,7 +143,7 @@ async def submit_page(
         form=data,
         going_back=going_back,
         shown=shown,
-        shown_at=_shown_at(_value(data, "_t")),
+        shown_at=shown_at,
     )
     if outcome.errors:
         view = rendering.build_page(
@@ -136,8 +153,13 @@ async def submit_page(
             survey.attributes,
             form=data,
             errors=outcome.errors,
+            seed=survey.invitation.id,
         )
-        return _render_page(request, survey, token, view, status_code=422)
+        # Shown back with its first shown-at stamp: time on the page runs from
+        # arrival to the submission that is accepted.
+        return _render_page(
+            request, survey, token, view, status_code=422, shown_at=shown_at
+        )
     if is_htmx(request):
         return await _render_next(request, db, survey, token, outcome.next_page_id)
     return RedirectResponse(_url(token, outcome.next_page_id), status_code=303)
@@ -160,7 +182,7 @@ async def _render_next(
         if not survey.is_complete:
             return RedirectResponse(f"/s/{token}", status_code=303)
         return render(
-            request, "responses/thanks.html", _context(survey), headers=headers
+            request, "responses/thanks.html", _framed(survey), headers=headers
         )
     return await _show_page(request, db, survey, token, page_id, headers)
 
@@ -176,7 +198,11 @@ async def _show_page(
     """A page as shown fresh: the threshold write, then the page with stored answers."""
     await service.page_shown(db, survey, page_id)
     view = rendering.build_page(
-        survey.compiled, page_id, survey.answers, survey.attributes
+        survey.compiled,
+        page_id,
+        survey.answers,
+        survey.attributes,
+        seed=survey.invitation.id,
     )
     return _render_page(request, survey, token, view, headers=headers)
 
@@ -201,6 +227,7 @@ def _render_page(
     view: rendering.PageView,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    shown_at: dt.datetime | None = None,
 ) -> Response:
     position, total = service.progress(survey, view.id)
     previous = service.previous_page_id(survey, view.id)
@@ -218,7 +245,7 @@ def _render_page(
             total=total,
             percent=int(100 * (position - 1) / total) if total else 0,
             has_previous=previous is not None,
-            shown_at=int(utcnow().timestamp() * 1000),
+            shown_at=int((shown_at or utcnow()).timestamp() * 1000),
             explain=explain,
         ),
         status_code=status_code,
@@ -233,4 +260,4 @@ async def done(
     survey = await service.open_survey(db, token=token, versions=versions)
     if not survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
-    return render(request, "responses/thanks.html", _context(survey))
+    return render(request, "responses/thanks.html", _framed(survey))

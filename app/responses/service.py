@@ -146,6 +146,13 @@ async def open_survey(
     return survey
 
 
+async def link_opened(db: RespondentDb, survey: Survey) -> None:
+    """The welcome page is shown: remember the link's first opening (paradata
+    for reminder audiences). Test links are left alone."""
+    if not survey.invitation.is_test:
+        await store.mark_opened(db, survey.invitation.id, utcnow())
+
+
 def _check_window(wave: WaveWindow, today: dt.date) -> None:
     if wave.opens_on is not None and today < wave.opens_on:
         raise SurveyNotOpen()
@@ -421,11 +428,15 @@ def previous_page_id(survey: Survey, page_id: str) -> str | None:
 
 
 def progress(survey: Survey, page_id: str) -> tuple[int, int]:
-    """(position, total) among the pages routing shows given the answers so far.
+    """(position, estimated total): see ``questionnaires.progress``.
 
-    Later answers can still change the total; the bar is an honest estimate.
+    The total is the longest route the respondent may still take, so the bar
+    never moves back when an answer opens a block.
     """
-    visible = survey.visible_page_ids()
-    if page_id not in visible:
-        return (0, max(len(visible), 1))
-    return (visible.index(page_id) + 1, len(visible))
+    return routing.progress(
+        survey.compiled,
+        page_id,
+        survey.response.answers if survey.response is not None else {},
+        survey.attributes,
+        survey.visible_page_ids(),
+    )

@@ -40,9 +40,11 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     exists,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -305,18 +307,32 @@ def _statements(dialect: str) -> _Statements:
         "first_shown_at": _param("v_first_shown_at", v.c.first_shown_at),
         "last_shown_at": _param("v_now", v.c.last_shown_at),
         "submitted_at": _param("v_now", v.c.submitted_at),
+        "first_submitted_at": _param("v_now", v.c.first_submitted_at),
         "seconds_spent": _param("v_seconds", v.c.seconds_spent),
         "submissions": literal(1, v.c.submissions.type),
     }
 
     def upsert(stmt: Any) -> Any:
+        """Time on a page counts from arrival to the first submission of that
+        visit: a submission adds its seconds only when the page was shown
+        after the page's last submission (a new visit, e.g. after "Vorige").
+        A repeated submission of the same showing (a double click, a resent
+        form) carries the same shown-at stamp, earlier than the last
+        submission, and adds nothing: ten posts of a page shown 1.5 s before
+        the first record 1.5 s, not the sum of ten intervals."""
         excluded = stmt.excluded
+        new_visit = or_(
+            v.c.submitted_at.is_(None), excluded.first_shown_at >= v.c.submitted_at
+        )
         return stmt.on_conflict_do_update(
             index_elements=[v.c.response_id, v.c.page_id],
             set_={
                 "last_shown_at": excluded.last_shown_at,
                 "submitted_at": excluded.submitted_at,
-                "seconds_spent": v.c.seconds_spent + excluded.seconds_spent,
+                "seconds_spent": case(
+                    (new_visit, v.c.seconds_spent + excluded.seconds_spent),
+                    else_=v.c.seconds_spent,
+                ),
                 "submissions": v.c.submissions + 1,
             },
         )
@@ -463,6 +479,17 @@ async def insert_response(
     if created is not None:
         await _execute(db, built.invitation, params)
     return created
+
+
+async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
+    """Stamp the link's first opening (the welcome page); later openings change
+    nothing. Not a watched column of the monitor's triggers."""
+    i = Invitation.__table__
+    await db.connection.execute(
+        update(i)
+        .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
+        .values(opened_at=now)
+    )
 
 
 # --- running statements ------------------------------------------------------

@@ -38,6 +38,7 @@ from app.samples.rowcheck import parse_row
 from app.samples.tables import (
     FileProblem,
     TableFormat,
+    TableLimits,
     inspect,
     iter_records,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "FrameRow",
     "Problem",
     "ProblemCode",
+    "TableLimits",
     "ValidationReport",
     "duplicate_hash",
     "read_rows",
@@ -95,6 +97,7 @@ def validate(
     existing_keys: Iterable[int] = (),
     defaults: dict[str, str] | None = None,
     max_problems: int = 5000,
+    limits: TableLimits | None = None,
 ) -> ValidationReport:
     """Check a whole file; nothing in the result depends on a database."""
     defaults = defaults or {}
@@ -104,7 +107,7 @@ def validate(
     lines: array[int] = array("L")
     try:
         report.format = inspect(source, header_score=header_score)
-        first, records = _header(iter_records(source, report.format))
+        first, records = _header(iter_records(source, report.format, limits))
         if first is None:
             raise FileProblem(
                 "FILE_EMPTY", "Het bestand bevat geen kopregel en geen rijen."
@@ -147,11 +150,12 @@ def read_rows(
     *,
     kind: FrameKind,
     defaults: dict[str, str] | None = None,
+    limits: TableLimits | None = None,
 ) -> Iterator[FrameRow]:
     """The rows of a file that ``validate`` passed, normalised, in file order."""
     if not report.ok or report.format is None or report.layout is None:
         raise ValueError("read_rows needs a file that passed validation")
-    records = iter_records(source, report.format)
+    records = iter_records(source, report.format, limits)
     for line, _ in records:  # up to and including the header
         if line == report.layout.header_line:
             break

@@ -144,6 +144,8 @@ class Invitation(TimestampMixin, Base):
     started_at: Mapped[dt.datetime | None]
     response_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
+    opened_at: Mapped[dt.datetime | None]
+    """When the link was first opened (the welcome page), started or not."""
     last_activity_at: Mapped[dt.datetime | None]
     """When the status last moved (start, response, complete); the last page
     save is ``responses.updated_at``, kept off this row on every page turn."""
@@ -153,6 +155,8 @@ class Invitation(TimestampMixin, Base):
     opted_out_at: Mapped[dt.datetime | None]
     undeliverable_at: Mapped[dt.datetime | None]
     undeliverable_reason: Mapped[str | None] = mapped_column(String(500))
+    address_corrected_at: Mapped[dt.datetime | None]
+    """A bounced address was corrected (the audit log says by whom, from what)."""
     revoked_at: Mapped[dt.datetime | None]
     sample_id: Mapped[int | None] = mapped_column(
         ForeignKey("samples.id", ondelete="SET NULL"), index=True

@@ -22,7 +22,7 @@ from app.samples.fields import (
     Problem,
     ProblemCode,
 )
-from app.samples.tables import column_letter
+from app.samples.tables import column_letter, ungarbled
 
 
 def parse_row(
@@ -37,6 +37,7 @@ def parse_row(
     check = _RowCheck(line, cells, layout)
     if len(cells) > len(layout.columns) or layout.blank:
         _values_without_header(check)
+    _garbled_values(check)
     email = _email(check, kind)
     function = _function(check, kind)
     tier = _tier(check, kind, function)
@@ -85,6 +86,29 @@ def _values_without_header(check: _RowCheck) -> None:
                 f"waarde '{_short(cells[index])}' staat in een kolom zonder kopnaam",
                 letter=column_letter(index),
             )
+
+
+def _garbled_values(check: _RowCheck) -> None:
+    """Text that was UTF-8 read as Windows-1252 earlier (in another program or
+    a copy-paste): refused rather than stored as the person's name."""
+    for index, cell in enumerate(check.cells):
+        meant = ungarbled(cell)
+        if meant is None:
+            continue
+        column = (
+            check.layout.columns[index] if index < len(check.layout.columns) else None
+        )
+        check.problems.append(
+            Problem(
+                check.line,
+                column_letter(index),
+                column.header if column else None,
+                ProblemCode.VALUE_GARBLED,
+                f"'{_short(cell)}' lijkt verminkt door een verkeerde tekencodering "
+                f"(bedoeld is waarschijnlijk '{_short(meant)}'); herstel de tekst "
+                "of sla het bestand op als 'CSV UTF-8'",
+            )
+        )
 
 
 def _required(kind: FrameKind, name: str) -> bool:

@@ -36,6 +36,20 @@ class FileProblem(Exception):
 
 
 @dataclass(frozen=True)
+class TableLimits:
+    """How much of a file the importer will read (see ``SamplesSettings``)."""
+
+    max_rows: int = 1_000_000
+    max_columns: int = 200
+    max_cells: int = 5_000_000
+    max_unpacked_bytes: int = 512 * 1024 * 1024
+    max_ratio: int = 100
+    """Largest unpacked/packed ratio of one zip member above 1 MB unpacked
+    (spreadsheet XML packs about 5-30 times; a bomb packs a thousand times)."""
+    max_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class TableFormat:
     kind: Literal["csv", "xlsx"]
     encoding: str | None
@@ -133,6 +147,7 @@ def _scan(source: IO[bytes], *, check_text: bool) -> tuple[str, int, str | None]
         bom = head.startswith(codecs.BOM_UTF8)
         return sha.hexdigest(), size, "utf-8-sig" if bom else "utf-8"
     if "cp1252" in decoders:
+        _refuse_mixed_encodings(source)
         return sha.hexdigest(), size, "cp1252"
     raise FileProblem(
         "FILE_ENCODING",
@@ -140,6 +155,67 @@ def _scan(source: IO[bytes], *, check_text: bool) -> tuple[str, int, str | None]
         "Windows-1252). Sla het op als 'CSV UTF-8' en lees het opnieuw in.",
         line=bad_line or 1,
     )
+
+
+def _refuse_mixed_encodings(source: IO[bytes]) -> None:
+    """A file that is not UTF-8 as a whole but has lines that are.
+
+    Pasting rows from a UTF-8 export into a Windows-1252 file (or the other way
+    round) gives such a file; read as Windows-1252 its UTF-8 lines would turn
+    "María" into "MarÃ­a" without any error. Refused, naming the lines of
+    each kind, rather than guessed per line.
+    """
+    utf8: list[int] = []
+    other: list[int] = []
+    source.seek(0)
+    for number, raw in enumerate(source, start=1):
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            utf8.append(number)
+    source.seek(0)
+    if utf8 and other:
+        raise FileProblem(
+            "FILE_ENCODING",
+            "Het bestand mengt twee tekencoderingen: "
+            f"{_some_lines(utf8)} in UTF-8 en {_some_lines(other)} in "
+            "Windows-1252. Ingelezen zouden namen verminkt raken (zoals 'MarÃ­a' "
+            "voor 'María'). Sla het bestand op als 'CSV UTF-8' en controleer "
+            "die regels, of lees het in als Excel-werkmap (.xlsx).",
+            line=min(utf8[0], other[0]),
+        )
+
+
+def _some_lines(numbers: list[int], shown: int = 8) -> str:
+    text = ", ".join(str(n) for n in numbers[:shown])
+    if len(numbers) > shown:
+        text += f" en {len(numbers) - shown} andere"
+    return ("regel " if len(numbers) == 1 else "regels ") + text
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+_GARBLED = re.compile(
+    f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}"
+)
+"""UTF-8 bytes of an accented letter read as Windows-1252 ("Ã­" for "í")."""
+
+
+def ungarbled(text: str) -> str | None:
+    """The text as meant, if it holds UTF-8 read as Windows-1252; else None."""
+    if text.isascii() or not _GARBLED.search(text):
+        return None
+    fixed = text
+    for match in reversed(list(_GARBLED.finditer(text))):
+        try:
+            meant = match.group().encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            continue
+        fixed = fixed[: match.start()] + meant + fixed[match.end() :]
+    return fixed if fixed != text else None
 
 
 def _sniff_delimiter(
@@ -165,14 +241,40 @@ def _sniff_delimiter(
 
 
 def iter_records(
-    source: IO[bytes], fmt: TableFormat
+    source: IO[bytes], fmt: TableFormat, limits: TableLimits | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """``(line, cells)`` for every non-blank record, header included, stripped."""
+    """``(line, cells)`` for every non-blank record, header included, stripped.
+
+    More than ``limits.max_rows`` records or ``limits.max_columns`` cells in a
+    record ends in ``FileProblem``; XLSX files are bounded further (see
+    ``app.samples.xlsx``).
+    """
+    limits = limits or TableLimits()
     source.seek(0)
     if fmt.kind == "xlsx":
-        yield from _xlsx_records(source)
+        records = _xlsx_records(source, limits)
     else:
-        yield from _csv_records(source, fmt)
+        records = _csv_records(source, fmt)
+    for count, (line, cells) in enumerate(records, start=1):
+        if count > limits.max_rows + HEADER_ROOM:
+            raise FileProblem(
+                "FILE_TOO_BIG",
+                f"Het bestand heeft meer dan {limits.max_rows} rijen; splits het "
+                "in kleinere bestanden.",
+                line=line,
+            )
+        if len(cells) > limits.max_columns:
+            raise FileProblem(
+                "FILE_TOO_BIG",
+                f"Deze rij heeft meer dan {limits.max_columns} kolommen; een "
+                "adresbestand heeft zoveel kolommen niet.",
+                line=line,
+            )
+        yield line, cells
+
+
+HEADER_ROOM = 10
+"""Records above the header (a title line) that do not count as rows."""
 
 
 def _csv_records(
@@ -207,29 +309,15 @@ def _csv_records(
         text.detach()
 
 
-def _xlsx_records(source: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    import zipfile
+def _xlsx_records(
+    source: IO[bytes], limits: TableLimits
+) -> Iterator[tuple[int, list[str]]]:
+    from app.samples.xlsx import xlsx_records
 
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileProblem(
-            "FILE_FORMAT",
-            "Dit Excel-bestand is niet te openen. Sla het opnieuw op als "
-            "Excel-werkmap (.xlsx) of als CSV.",
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # Some writers store wrong dimensions; read-only mode would trust them.
-        sheet.reset_dimensions()
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in row]
-            if any(cells):
-                yield number, cells
-    finally:
-        workbook.close()
+    for number, row in xlsx_records(source, limits):
+        cells = [_cell_text(value) for value in row]
+        if any(cells):
+            yield number, cells
 
 
 def _cell_text(value: object) -> str:

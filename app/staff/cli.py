@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cli_support import cli_actor, run_in_session
 from app.config import Settings
 from app.errors import AppError
-from app.staff import service
+from app.staff import service, twofactor
 from app.staff.models import Role
 
 
@@ -73,6 +73,32 @@ def list_users(settings: Settings) -> None:
 
     for email, role, active in run_in_session(settings, work):
         click.echo(f"{email}\t{role}\t{'active' if active else 'disabled'}")
+
+
+@user_group.command("reset-2fa")
+@click.argument("email")
+@click.pass_obj
+def reset_two_factor(settings: Settings, email: str) -> None:
+    """Forget an account's second factor (lost phone): its sessions end and the
+    next login sets up two-factor login again."""
+
+    async def work(session: AsyncSession) -> str:
+        user = await service.get_user_by_email(session, email)
+        if user is None:
+            raise AppError(f"Er is geen account {email}.")
+        await twofactor.reset(session, user=user)
+        await service.record_audit(
+            session, actor=cli_actor(), action="2fa.reset", target=user.email
+        )
+        return user.email
+
+    try:
+        done = run_in_session(settings, work)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"Two-factor login of {done} reset; it is set up again at the next login."
+    )
 
 
 COMMANDS = [user_group]

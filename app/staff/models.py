@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampMixin, utcnow
@@ -38,6 +38,15 @@ class StaffUser(TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base32 TOTP secret (RFC 6238); set at enrolment, in use once confirmed."""
+    totp_enabled_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The last 30-second step whose code was accepted: a code is used once."""
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     @property
     def role_enum(self) -> Role:
@@ -56,9 +65,26 @@ class StaffSession(Base):
         ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
     )
     csrf_token: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
+    """``full``; ``code`` (password given, second factor still asked) or
+    ``enrol`` (password given, the role needs two-factor login first set up)."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
+
+
+class RecoveryCode(Base):
+    """One-time codes for when the authenticator is lost; argon2id hashes only."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
 
 
 class LoginAttempt(Base):
@@ -76,6 +102,26 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginThrottle(Base):
+    """Failed-attempt counter and lock of one account, address or second factor.
+
+    One row per key (``account:<email>``, ``ip:<address>``, ``totp:<user id>``),
+    counted up with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+    *before* the password is checked: the row lock makes concurrent attempts
+    on one key wait for each other in every process, so no more than the
+    limit are ever checked. ``lockouts`` doubles the next lock (reset by a
+    successful login).
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):

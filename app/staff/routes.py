@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from app.staff import service
-from app.staff.deps import AdminDep, StaffDep, check_origin, session_cookie_name
+from app.params import IdPath
+from app.staff import routes_twofactor, service
+from app.staff.deps import (
+    AdminDep,
+    StaffDep,
+    check_origin,
+    delete_login_csrf_cookie,
+    login_csrf_cookie_name,
+    session_cookie_name,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
 from app.staff.models import Role
 from app.web import SettingsDep, hx_redirect, render
 
 router = APIRouter()
-LOGIN_CSRF_COOKIE = "veldwerk_login_csrf"
 
 
 def _safe_next(target: str | None) -> str:
@@ -28,18 +38,20 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip(request: Request) -> str:
+    # The peer, or what a trusted proxy forwarded (ProxyHeadersMiddleware,
+    # configured from ``Settings.trusted_proxies`` in create_app).
     return request.client.host if request.client else "unknown"
 
 
 @router.get("/login", name="staff_login")
-async def show_login(request: Request, next: str | None = None) -> Response:
+async def show_login(
+    request: Request, settings: SettingsDep, next: str | None = None
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
         request, "staff/login.html", {"next": _safe_next(next), "login_csrf": token}
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
-    )
+    set_login_csrf_cookie(response, token, request=request, settings=settings)
     return response
 
 
@@ -54,10 +66,14 @@ async def login(
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
     check_origin(request, settings)
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    cookie = request.cookies.get(login_csrf_cookie_name(settings), "")
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_error(
-            request, next, "Het inlogformulier was verlopen. Probeer het opnieuw.", 400
+            request,
+            settings,
+            next,
+            "Het inlogformulier was verlopen. Probeer het opnieuw.",
+            400,
         )
     try:
         result = await service.authenticate(
@@ -65,29 +81,28 @@ async def login(
             email=email,
             password=password,
             ip=_client_ip(request),
-            max_failures=settings.login_max_failures,
-            window=dt.timedelta(minutes=settings.login_window_minutes),
+            policy=service.LoginPolicy.from_settings(settings),
             session_hours=settings.session_hours,
+            two_factor_roles=settings.effective_two_factor_roles,
         )
     except TooManyRequests as exc:
-        return _login_error(request, next, exc.message, 429)
+        return _login_error(request, settings, next, exc.message, 429)
     if result.session_token is None:
-        return _login_error(request, next, result.message or "", 401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        session_cookie_name(settings),
-        result.session_token,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        secure=settings.cookies_secure,
-        samesite="lax",
-        path="/",
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/staff")
+        return _login_error(request, settings, next, result.message or "", 401)
+    target = _safe_next(next)
+    if result.stage == "code":
+        target = "/staff/login/code?" + urlencode({"next": target})
+    elif result.stage == "enrol":
+        target = "/staff/2fa?" + urlencode({"next": target})
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, result.session_token)
+    delete_login_csrf_cookie(response, settings=settings)
     return response
 
 
-def _login_error(request: Request, next: str, message: str, status: int) -> Response:
+def _login_error(
+    request: Request, settings: Settings, next: str, message: str, status: int
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
         request,
@@ -95,9 +110,7 @@ def _login_error(request: Request, next: str, message: str, status: int) -> Resp
         {"next": _safe_next(next), "error": message, "login_csrf": token},
         status_code=status,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/staff"
-    )
+    set_login_csrf_cookie(response, token, request=request, settings=settings)
     return response
 
 
@@ -108,6 +121,7 @@ async def logout(
     await service.close_session(
         session, token=request.cookies.get(session_cookie_name(settings), "")
     )
+    await service.record_audit(session, actor=staff, action="logout")
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(
         session_cookie_name(settings), path="/", secure=settings.cookies_secure
@@ -175,7 +189,7 @@ async def toggle_user(
     request: Request,
     session: SessionDep,
     staff: AdminDep,
-    user_id: int,
+    user_id: IdPath,
     active: Annotated[bool, Form()],
 ) -> Response:
     user = await service.get_user(session, user_id)
@@ -200,3 +214,7 @@ async def audit(request: Request, session: SessionDep, staff: AdminDep) -> Respo
         "staff/audit.html",
         {"staff": staff, "events": await service.list_audit(session)},
     )
+
+
+# The second login step and /staff/2fa (own module; same prefix).
+router.include_router(routes_twofactor.router)

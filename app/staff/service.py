@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, TooManyRequests
+from app.staff import throttle, twofactor
 from app.staff.models import AuditEvent, LoginAttempt, Role, StaffSession, StaffUser
 from app.staff.schemas import StaffContext
 
@@ -79,6 +81,12 @@ async def list_users(session: AsyncSession) -> list[StaffUser]:
     return list(await session.scalars(select(StaffUser).order_by(StaffUser.email)))
 
 
+async def get_user_by_email(session: AsyncSession, email: str) -> StaffUser | None:
+    return await session.scalar(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    )
+
+
 async def get_user(session: AsyncSession, user_id: int) -> StaffUser | None:
     return await session.get(StaffUser, user_id)
 
@@ -97,51 +105,52 @@ class LoginResult:
     user: StaffUser | None
     session_token: str | None
     message: str | None
+    stage: str = "full"
+    """``full``, or ``code``/``enrol`` when the second factor is still due."""
 
 
-async def _recent_failures(
-    session: AsyncSession, *, column: str, value: str, since: dt.datetime
-) -> tuple[int, dt.datetime | None]:
-    col = getattr(LoginAttempt, column)
-    row = (
-        await session.execute(
-            select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-                col == value,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.attempted_at >= since,
-            )
+PENDING_MINUTES = 10
+"""How long a password-only session may wait for its second factor."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failures lock an account (and an address), and for how long."""
+
+    account: throttle.Limit
+    address: throttle.Limit
+    known_address: dt.timedelta = dt.timedelta(days=90)
+    """An address an account logged in from this recently is not held to the
+    address lock for that account (a shared proxy locks nobody out)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginPolicy:
+        window = dt.timedelta(minutes=settings.login_window_minutes)
+        lock_max = dt.timedelta(minutes=settings.login_lock_max_minutes)
+        return cls(
+            account=throttle.Limit(
+                settings.login_max_failures, window, window, lock_max
+            ),
+            address=throttle.Limit(
+                settings.login_address_max_failures, window, window, lock_max
+            ),
         )
-    ).one()
-    return int(row[0]), row[1]
 
 
-async def check_throttle(
-    session: AsyncSession,
-    *,
-    email: str,
-    ip: str,
-    max_failures: int,
-    window: dt.timedelta,
-) -> None:
-    """Refuse a login attempt after too many recent failures for the address or IP.
-
-    Counted in the database, so the limit holds across every app process; an
-    in-memory limiter would give each worker its own budget.
-    """
-    now = utcnow()
-    since = now - window
-    for column, value, limit in (
-        ("email", email, max_failures),
-        ("ip", ip, max_failures * 4),
-    ):
-        count, oldest = await _recent_failures(
-            session, column=column, value=value, since=since
+async def _known_address(
+    session: AsyncSession, *, email: str, ip: str, since: dt.datetime
+) -> bool:
+    found = await session.scalar(
+        select(LoginAttempt.id)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.ip == ip,
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.attempted_at >= since,
         )
-        if count >= limit and oldest is not None:
-            wait = max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
-            raise TooManyRequests(
-                f"Te veel mislukte inlogpogingen. Probeer het over {wait} minuten opnieuw."
-            )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def authenticate(
@@ -150,31 +159,125 @@ async def authenticate(
     email: str,
     password: str,
     ip: str,
-    max_failures: int,
-    window: dt.timedelta,
+    policy: LoginPolicy,
     session_hours: int,
+    two_factor_roles: frozenset[str] = frozenset(),
 ) -> LoginResult:
     """Check a login and open a session. Every attempt is recorded.
 
+    An account with a second factor (or whose role needs one) gets a
+    short-lived session of stage ``code`` (or ``enrol``) that opens nothing
+    but the second step; ``complete_second_factor`` turns it into a full one.
+
+    The attempt is counted (``throttle.reserve``) before the password is
+    checked, per address and per account, so the limit holds under
+    concurrency in every process; raises ``TooManyRequests`` when locked.
     Unknown accounts take as long as wrong passwords (a dummy hash is
     verified), so timing does not tell which addresses have an account.
     """
     email = email.strip().lower()[:320]
-    await check_throttle(
-        session, email=email, ip=ip, max_failures=max_failures, window=window
+    now = utcnow()
+    address_key = f"ip:{ip}"
+    checks_address = not await _known_address(
+        session, email=email, ip=ip, since=now - policy.known_address
     )
+    for key, limit, applies in (
+        (address_key, policy.address, checks_address),
+        (f"account:{email}", policy.account, True),
+    ):
+        if not applies:
+            continue
+        until = await throttle.reserve(session, key=key, limit=limit, now=now)
+        if until is not None:
+            await record_audit(
+                session, actor=email or "?", action="login.refused",
+                details={"ip": ip, "locked_until": until.isoformat(timespec="seconds"),
+                         "by": key.split(":", 1)[0]},
+            )  # fmt: skip
+            raise TooManyRequests(throttle.wait_message(until, now))
     user = await session.scalar(select(StaffUser).where(StaffUser.email == email))
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
+    session.add(LoginAttempt(email=email, ip=ip, succeeded=ok, attempted_at=now))
     if not ok or user is None:
-        await session.flush()
+        await record_audit(
+            session,
+            actor=email or "?",
+            action="login.failed",
+            details={"ip": ip, "account": "known" if user else "unknown"},
+        )
         return LoginResult(None, None, "E-mailadres of wachtwoord klopt niet.")
+    await throttle.clear(session, key=f"account:{email}")
+    if checks_address:
+        await throttle.forgive_one(session, key=address_key)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
-    token = await open_session(session, user=user, hours=session_hours)
+    if user.two_factor_enabled or user.role in two_factor_roles:
+        stage = "code" if user.two_factor_enabled else "enrol"
+        token = await open_session(
+            session, user=user, minutes=PENDING_MINUTES, stage=stage
+        )
+        await record_audit(
+            session, actor=user, action="login.password", details={"ip": ip, "next": stage}
+        )  # fmt: skip
+        return LoginResult(user, token, None, stage)
+    user.last_login_at = now
+    token = await open_session(session, user=user, minutes=session_hours * 60)
+    await record_audit(session, actor=user, action="login", details={"ip": ip})
     return LoginResult(user, token, None)
+
+
+async def complete_second_factor(
+    session: AsyncSession,
+    *,
+    pending: StaffSession,
+    user: StaffUser,
+    code: str,
+    ip: str,
+    policy: LoginPolicy,
+    session_hours: int,
+) -> str | None:
+    """Check the code of a ``code``-stage session; on success the pending
+    session is replaced by a full one (a new token) and returned. Throttled
+    per account like the password; raises ``TooManyRequests`` when locked."""
+    now = utcnow()
+    key = f"totp:{user.id}"
+    until = await throttle.reserve(session, key=key, limit=policy.account, now=now)
+    if until is not None:
+        await record_audit(
+            session, actor=user, action="login.refused",
+            details={"ip": ip, "by": "totp",
+                     "locked_until": until.isoformat(timespec="seconds")},
+        )  # fmt: skip
+        raise TooManyRequests(throttle.wait_message(until, now))
+    if not await twofactor.check_code(session, user=user, code=code, now=now):
+        await record_audit(
+            session, actor=user, action="login.failed",
+            details={"ip": ip, "factor": "totp"},
+        )  # fmt: skip
+        return None
+    await throttle.clear(session, key=key)
+    return await upgrade_session(
+        session, pending=pending, user=user, hours=session_hours, ip=ip
+    )
+
+
+async def upgrade_session(
+    session: AsyncSession,
+    *,
+    pending: StaffSession,
+    user: StaffUser,
+    hours: int,
+    ip: str,
+) -> str:
+    """The second factor is done: a full session under a new token."""
+    await session.delete(pending)
+    user.last_login_at = utcnow()
+    token = await open_session(session, user=user, minutes=hours * 60)
+    await record_audit(
+        session, actor=user, action="login", details={"ip": ip, "second_factor": True}
+    )
+    return token
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -184,7 +287,9 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def open_session(session: AsyncSession, *, user: StaffUser, hours: int) -> str:
+async def open_session(
+    session: AsyncSession, *, user: StaffUser, minutes: int, stage: str = "full"
+) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
@@ -192,9 +297,10 @@ async def open_session(session: AsyncSession, *, user: StaffUser, hours: int) ->
             id_hash=hash_token(token),
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(32),
+            stage=stage,
             created_at=now,
             last_seen_at=now,
-            expires_at=now + dt.timedelta(hours=hours),
+            expires_at=now + dt.timedelta(minutes=minutes),
         )
     )
     await session.flush()

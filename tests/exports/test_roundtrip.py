@@ -220,7 +220,9 @@ class TestXlsx:
             session, ExportFormat.xlsx, tmp_path / "x.xlsx", include_partial=True
         )
         workbook = openpyxl.load_workbook(tmp_path / "x.xlsx")
-        assert workbook.sheetnames == ["data", "codebook", "toelichting"]
+        # the first sheet says this working file can identify people
+        assert workbook.sheetnames == ["privacy", "data", "codebook", "toelichting"]
+        assert "KAN PERSONEN IDENTIFICEREN" in str(workbook["privacy"]["A1"].value)
         sheet = workbook["data"]
         rows = list(sheet.iter_rows(values_only=True))
         frame = pd.DataFrame(rows[1:], columns=rows[0])

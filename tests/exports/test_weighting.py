@@ -73,6 +73,10 @@ class TestPoststratify:
         assert w[:15].sum() == pytest.approx(15)
 
 
+# Every combination of tier and gender has respondents, so any positive margins
+# can be met together (raking is feasible) and must converge. Counts and
+# targets as skewed as fieldwork gets: one respondent against hundreds, and
+# margins a thousand to one.
 JOINT = st.lists(st.integers(1, 300), min_size=6, max_size=6)
 MARGIN = st.lists(st.integers(1, 50_000), min_size=3, max_size=3)
 
@@ -110,6 +114,70 @@ class TestRake:
                 )
                 assert share == pytest.approx(target / total, abs=1e-6)
 
+    @pytest.mark.parametrize(
+        ("joint", "tiers", "genders"),
+        [
+            ([1, 1, 1, 266, 242, 2], [1, 36_903, 50_000], [50_000, 36_220]),
+            ([300, 1, 1, 300, 176, 1], [1, 50_000, 50_000], [50_000, 50_000]),
+        ],
+    )
+    def test_inputs_that_did_not_settle_in_200_rounds(
+        self, joint: list[int], tiers: list[int], genders: list[int]
+    ) -> None:
+        # Found on the old code (200 rounds, then weights that met no margin).
+        # Checked independently: each weighted share against its target share.
+        names = ("gemeente", "provincie", "waterschap")
+        cells = [(t, g) for t in names for g in ("man", "vrouw")]
+        sample = dict(zip(cells, joint, strict=True))
+        margins = [
+            ("tier", dict(zip(names, tiers, strict=True))),
+            ("gender", dict(zip(("man", "vrouw"), genders, strict=True))),
+        ]
+        result = weighting.rake(sample, margins)
+        assert result.converged and result.iterations is not None
+        assert result.iterations > 200
+        weighted = {c: result.cell_weights[c] * n for c, n in sample.items()}
+        total = sum(weighted.values())
+        for d, (_, targets) in enumerate(margins):
+            for value, target in targets.items():
+                share = sum(x for c, x in weighted.items() if c[d] == value) / total
+                assert share == pytest.approx(target / sum(targets.values()), rel=1e-6)
+
+    def test_margins_that_cannot_be_met_together_raise_a_clear_error(self) -> None:
+        # Only women in b and only men in a: tier shares are gender shares, so
+        # tier 1:1 and gender 1:3 cannot both hold.
+        sample = {("a", "m"): 5, ("b", "v"): 5}
+        with pytest.raises(weighting.RakingError) as caught:
+            weighting.rake(
+                sample, [("tier", {"a": 1, "b": 1}), ("gender", {"m": 1, "v": 3})]
+            )
+        reason = caught.value.reason
+        assert "haalt de populatieverdeling niet" in reason
+        assert "tier = a en gender = v" in reason and "tier = b en gender = m" in reason
+        assert "ongewogen" in reason
+
+    def test_the_export_reports_the_error_to_the_analyst(self) -> None:
+        from app.exports.errors import ExportWeightingError
+
+        with pytest.raises(ExportWeightingError) as caught:
+            EMPLOYEES.compute(
+                {("gemeente", "man"): 5, ("provincie", "vrouw"): 5},
+                {
+                    "tier": {"gemeente": 1, "provincie": 1},
+                    "gender": {"man": 1, "vrouw": 3},
+                },
+            )
+        assert caught.value.status_code == 409
+        assert "combinaties zonder respondenten" in caught.value.message
+
+    def test_a_margin_with_one_value_left_is_no_margin(self) -> None:
+        result = weighting.rake(
+            {("a", "m"): 5, ("a", "v"): 15},
+            [("tier", {"a": 1, "b": 9}), ("gender", {"m": 1, "v": 1})],
+        )
+        assert result.converged
+        assert result.cell_weights[("a", "m")] == pytest.approx(2.0)
+
     def test_proportional_sample_gets_weight_one(self) -> None:
         sample = {("a", "m"): 10, ("a", "v"): 10, ("b", "m"): 20, ("b", "v"): 20}
         result = weighting.rake(
@@ -118,7 +186,7 @@ class TestRake:
         assert set(np.round(list(result.cell_weights.values()), 9)) == {1.0}
 
     def test_unknown_gender_is_held_and_named(self) -> None:
-        sample = {("a", "m"): 10, ("a", None): 5, ("b", "v"): 10}
+        sample = {("a", "m"): 10, ("a", None): 5, ("b", "v"): 10, ("b", "m"): 4}
         result = weighting.rake(
             sample, [("tier", {"a": 1, "b": 1}), ("gender", {"m": 1, "v": 1})]
         )

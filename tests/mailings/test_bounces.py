@@ -153,6 +153,22 @@ class TestClassify:
         verdict = bounces.classify(pure_settings, bounces._parse(raw))
         assert verdict.forged and verdict.outbox_id is None
 
+    @pytest.mark.parametrize(
+        ("status", "kind"),
+        [("5.1.1", "bounce"), ("5.1.10", "bounce"), ("5.2.1", "bounce"),
+         ("5.7.1", "rejected"), ("5.3.4", "rejected"), ("5.0.0", "rejected")],
+    )  # fmt: skip
+    def test_only_a_status_about_the_recipient_is_a_bounce(
+        self, pure_settings: Settings, status: str, kind: str
+    ) -> None:
+        raw = dsn(
+            to=verp(pure_settings, 7),
+            recipient="x@y.test",
+            status=status,
+            diagnostic=f"smtp; 554 {status} refused",
+        )
+        assert bounces.classify(pure_settings, bounces._parse(raw)).kind == kind
+
     def test_delayed_dsn_is_not_a_bounce(self, pure_settings: Settings) -> None:
         raw = dsn(
             to=verp(pure_settings, 7),

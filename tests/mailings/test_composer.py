@@ -95,7 +95,8 @@ class TestTemplates:
                     assert "dinsdag 21 mei 2024" in part
                     assert "/u/7-" in part
                 flat = " ".join(mail.text.split())
-                assert "anoniem" in flat or "niet per organisatie" in flat
+                assert "vertrouwelijk" in flat and "anoniem" not in flat
+                assert "alleen over groepen" in flat and "herinnering" in flat
                 assert mail.subject and "\n" not in mail.subject
 
     def test_organisation_mail_asks_to_forward(self, settings: Settings) -> None:
@@ -117,6 +118,27 @@ class TestTemplates:
         broken = settings.model_copy(update={"mailings_dir": tmp_path})
         with pytest.raises(InvalidInput, match="onbekend"):
             render(broken, "kapot")
+
+    def test_a_questionnaire_style_pipe_is_refused_with_the_way_to_write_it(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        (tmp_path / "organisations").mkdir()
+        (tmp_path / "organisations" / "brief.txt.j2").write_text(
+            "{% block subject %}Vragenlijst{% endblock %}Beleid van ${organisation}."
+        )
+        (tmp_path / "organisations" / "brief.html.j2").write_text("<p>x</p>")
+        broken = settings.model_copy(update={"mailings_dir": tmp_path})
+        with pytest.raises(InvalidInput, match=r"\{\{ organisation \}\}"):
+            render(broken, "brief", questionnaire="organisations")
+
+    def test_shipped_templates_pipe_every_value(self, settings: Settings) -> None:
+        for questionnaire in ("officials", "organisations"):
+            for template in composer.available_templates(settings, questionnaire):
+                mail = render(settings, template, questionnaire=questionnaire)
+                for part in (mail.subject, mail.text, mail.html):
+                    assert "${" not in part and "{{" not in part
+                if questionnaire == "organisations":
+                    assert "Gemeente Testdam" in mail.text
 
     def test_templates_run_in_a_sandbox(
         self, settings: Settings, tmp_path: Path

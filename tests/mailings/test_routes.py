@@ -14,6 +14,7 @@ from app.db import create_engine, create_sessionmaker
 from app.mailings import links
 from app.mailings.models import CaughtMail, Mailing, OutboxMessage
 from app.mailings.worker import MailWorker
+from app.samples import service as samples_service
 from app.staff.models import Role
 from tests.fixtures.mailings import (
     create_mailing,
@@ -251,6 +252,7 @@ class TestPreviewAndTestMail:
         ]
         assert caught.subject.startswith("[TEST] ")
         assert "List-Unsubscribe" not in caught.raw
+        stored_raw = caught.raw
         assert (await invitation(session, invitation_id)).first_mailed_at is None
 
         inbox = await client.get("/staff/mail")
@@ -258,6 +260,12 @@ class TestPreviewAndTestMail:
         view = await client.get(f"/staff/mail/{caught_id}")
         assert "X-Veldwerk-Test" in view.text and "Return-Path" in view.text
         assert "testmail" in view.text.lower()
+        # Stored without the link, shown with it (re-derived from the key).
+        person = await invitation(session, invitation_id)
+        link = samples_service.invitation_url(settings, person)
+        assert link.rsplit("/", 1)[1] not in stored_raw
+        assert html.escape(link) in view.text
+        assert "link-verwijderd" not in view.text
         framed = await client.get(f"/staff/mail/{caught_id}/html")
         assert framed.headers["content-security-policy"].startswith("sandbox;")
 
@@ -312,3 +320,45 @@ class TestUnsubscribe:
         assert (await client.get("/u/" + "x" * 300)).status_code in (404, 422)
         assert (await client.get("/u/test")).status_code == 200
         assert (await invitation(session, invitation_id)).opted_out_at is None
+
+
+class TestWhatHappened:
+    """Badges say what happened; simulated demo mail is said to be simulated."""
+
+    async def _sent_mailing(
+        self, session: AsyncSession, settings: Settings, *, transport: str
+    ) -> None:
+        wave = await create_open_wave(session, slug="w1")
+        for i in range(3):
+            await create_person(session, settings, wave=wave, email=f"p{i}@t.test")
+        mailing = await create_mailing(session, settings, wave=wave)
+        await schedule(session, wave=wave, mailing=mailing)
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.mailing_id == mailing.id)
+            .values(status="sent", transport=transport)
+        )
+        await session.commit()
+
+    async def test_fully_sent_mailing_is_verstuurd_not_ingepland(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        await fieldwork_client(client, session)
+        await self._sent_mailing(session, settings, transport="catcher")
+        plan = await client.get("/staff/waves/w1/mailings")
+        assert 'class="badge ok">verstuurd<' in plan.text
+        assert ">ingepland<" not in plan.text
+        detail = await client.get("/staff/waves/w1/mailings/uitnodiging")
+        assert ">verstuurd<" in detail.text and ">ingepland<" not in detail.text
+        assert "nagebootst" not in plan.text
+
+    async def test_simulated_demo_mail_is_explained_where_it_is_missing(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        await fieldwork_client(client, session)
+        await self._sent_mailing(session, settings, transport="demo")
+        plan = await client.get("/staff/waves/w1/mailings")
+        assert "Waarvan 3 nagebootst door de demo" in plan.text
+        catcher = await client.get("/staff/mail")
+        assert "de demo boekte 3 mails" in catcher.text
+        assert "Nog geen mail opgevangen" in catcher.text

@@ -17,10 +17,16 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.config import Settings, WorkerSettings
 from app.db import create_engine, create_sessionmaker, utcnow
-from app.mailings import links, service
-from app.mailings.models import CaughtMail, MailAttempt, MailDomainPause, OutboxMessage
+from app.mailings import delivery, links, outbox, service
+from app.mailings.models import (
+    CaughtMail,
+    MailAttempt,
+    MailDomainPause,
+    Mailing,
+    OutboxMessage,
+)
 from app.mailings.schemas import CalendarUpdate
 from app.mailings.worker import MailWorker
 from app.samples import service as samples_service
@@ -140,7 +146,7 @@ class TestSmtpDelivery:
         link = f"http://testserver/s/{token}"
         assert link in text and f'href="{link}"' in html
         assert text.startswith("Geacht raadslid,")
-        assert "anoniem" in text
+        assert "vertrouwelijk" in text
         closes = wave.closes_on
         assert closes is not None
         assert f"{closes.day} " in text and "tot en met" in text
@@ -180,7 +186,7 @@ class TestSmtpDelivery:
         assert len(handler.received) == 30
         assert len(peers) <= 2
 
-    async def test_greylisting_451_is_retried_and_pauses_the_domain(
+    async def test_greylisting_451_is_retried_without_pausing_the_domain(
         self,
         session: AsyncSession,
         settings: Settings,
@@ -190,14 +196,17 @@ class TestSmtpDelivery:
         sink.handler.rcpt_script["grey@gemeente.test"] = [
             "451 4.7.1 Greylisted, try later"
         ]
-        _, [grey, _other] = await prepare(
-            session, settings, ["grey@gemeente.test", "ok@elders.test"]
+        _, [grey, _other, same_domain] = await prepare(
+            session,
+            settings,
+            ["grey@gemeente.test", "ok@elders.test", "buur@gemeente.test"],
         )
         await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
             until_idle=True
         )
         assert len(sink.handler.for_recipient("grey@gemeente.test")) == 1
         assert len(sink.handler.for_recipient("ok@elders.test")) == 1
+        assert (await outbox_row(session, same_domain)).attempts == 1
         row = await outbox_row(session, grey)
         assert row.status == "sent" and row.attempts == 2 and row.temp_failures == 1
         attempts = list(
@@ -212,8 +221,58 @@ class TestSmtpDelivery:
             ("sent", 250),
         ]
         assert attempts[0].next_attempt_at is not None
-        pause = await session.get(MailDomainPause, "gemeente.test")
-        assert pause is not None and pause.strikes == 1
+        assert await session.get(MailDomainPause, "gemeente.test") is None
+
+    async def test_default_timing_suits_a_greylisting_municipality(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # A big municipal server greylists every new recipient. With the
+        # default settings each is retried 5-15 minutes later, the others of
+        # the same domain go out at once, and the domain is never paused.
+        defaults = WorkerSettings()
+        greylisted = [f"raadslid{i}@grotegemeente.test" for i in range(12)]
+        for address in greylisted:
+            sink.handler.rcpt_script[address] = ["451 4.7.1 Greylisted, try later"]
+        others = [f"wethouder{i}@grotegemeente.test" for i in range(4)]
+        _, ids = await prepare(session, settings, greylisted + others)
+        started = utcnow()
+        await MailWorker(
+            smtp_settings(
+                settings,
+                sink.port,
+                retry_base_seconds=defaults.retry_base_seconds,
+                retry_max_seconds=defaults.retry_max_seconds,
+                domain_backoff_seconds=defaults.domain_backoff_seconds,
+                domain_backoff_max_seconds=defaults.domain_backoff_max_seconds,
+            ),
+            worker_sm,
+        ).run(until_idle=True)
+        for address in others:
+            assert len(sink.handler.for_recipient(address)) == 1
+        for invitation_id in ids[: len(greylisted)]:
+            row = await outbox_row(session, invitation_id)
+            assert row.status == "pending" and row.temp_failures == 1
+            due = row.due_at.replace(tzinfo=dt.UTC) - started
+            assert dt.timedelta(minutes=5) <= due <= dt.timedelta(minutes=15)
+        assert await session.get(MailDomainPause, "grotegemeente.test") is None
+        # A server that does say "slow down" (421) pauses the domain, but never
+        # for more than ten minutes however often it says so.
+        now = utcnow()
+        for _ in range(12):
+            until = await outbox.pause_domain(
+                session,
+                domain="grotegemeente.test",
+                now=now,
+                base_seconds=defaults.domain_backoff_seconds,
+                max_seconds=defaults.domain_backoff_max_seconds,
+                reason="421",
+            )
+        assert until - now <= dt.timedelta(minutes=10)
+        assert defaults.lease_seconds <= 60
 
     async def test_421_for_a_recipient_closes_and_retries(
         self,
@@ -254,6 +313,82 @@ class TestSmtpDelivery:
         assert person.undeliverable_at is not None
         assert person.undeliverable_reason == "550 5.1.1 User unknown"
         assert (await invitation(session, fine)).undeliverable_at is None
+
+    async def test_5xx_at_data_is_a_failure_of_the_mailing_not_of_the_address(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # The relay's own 500, a 552 for the message and a 554 at the final dot
+        # say nothing about the recipient: retried, then failed for the mailing,
+        # while the people stay in the reminders.
+        refusals = {
+            "kapot@gemeente.test": ["554 5.7.1 Message rejected: relay policy"] * 9,
+            "vol@gemeente.test": ["552 5.3.4 Message size exceeds limit"] * 9,
+            "eenmaal@gemeente.test": ["500 Internal relay error"],
+        }
+        sink.handler.data_script.update(refusals)
+        wave, ids = await prepare(session, settings, list(refusals))
+        wave_id = wave.id
+        await MailWorker(
+            smtp_settings(settings, sink.port, max_attempts=3), worker_sm
+        ).run(until_idle=True)
+        rejected, full, once = ids
+        for outbox_for, code in ((rejected, 554), (full, 552)):
+            row = await outbox_row(session, outbox_for)
+            assert (row.status, row.attempts, row.last_code) == ("failed", 3, code)
+            attempts = await session.scalars(
+                select(MailAttempt.outcome).where(
+                    MailAttempt.outbox_message_id == row.id
+                )
+            )
+            assert set(attempts) == {"rejected"}
+        row = await outbox_row(session, once)
+        assert (row.status, row.attempts) == ("sent", 2)
+        assert len(sink.handler.for_recipient("eenmaal@gemeente.test")) == 1
+        for invitation_id in ids:
+            person = await invitation(session, invitation_id)
+            assert person.undeliverable_at is None, person.undeliverable_reason
+        # The mailing's log (on its page) shows both failures with the reply.
+        mailing = await session.scalar(
+            select(Mailing).where(Mailing.wave_id == wave_id)
+        )
+        assert mailing is not None
+        log = await delivery.mailing_log(session, mailing=mailing)
+        assert {(e.status, e.last_code) for e in log} == {
+            ("failed", 554),
+            ("failed", 552),
+        }
+        assert any("relay policy" in (e.detail or "") for e in log)
+        # A reminder still goes to them.
+        wave = await session.get_one(Wave, wave_id)
+        reminder = await create_mailing(
+            session, settings, wave=wave, name="herinnering", kind="reminder"
+        )
+        assert await schedule(session, wave=wave, mailing=reminder) == 3
+
+    async def test_a_recipient_status_at_data_marks_the_address_undeliverable(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sink: SmtpSink,
+        worker_sm: async_sessionmaker[AsyncSession],
+    ) -> None:
+        # Some relays accept every RCPT and judge the recipient after DATA; a
+        # 5.1.x status is then about the recipient.
+        sink.handler.data_script["weg@gemeente.test"] = [
+            "550 5.1.1 <weg@gemeente.test>: Recipient address rejected"
+        ]
+        _, [gone] = await prepare(session, settings, ["weg@gemeente.test"])
+        await MailWorker(smtp_settings(settings, sink.port), worker_sm).run(
+            until_idle=True
+        )
+        row = await outbox_row(session, gone)
+        assert (row.status, row.attempts) == ("failed", 1)
+        person = await invitation(session, gone)
+        assert person.undeliverable_at is not None
 
     async def test_dropped_connection_mid_message_is_retried_once(
         self,
@@ -450,13 +585,34 @@ class TestCatcher:
         assert stats.outcomes["sent"] == 1
         await session.rollback()
         [caught] = list(await session.scalars(select(CaughtMail)))
+        caught_id = caught.id
         assert caught.envelope_to == ["gevangen@a.test"]
         message = parse(caught.raw.encode())
         assert message["Return-Path"] == f"<{caught.envelope_from}>"
         assert message["Message-ID"] == caught.message_id
         assert (await outbox_row(session, inv)).status == "sent"
-        assert (await invitation(session, inv)).first_mailed_at is not None
+        person = await invitation(session, inv)
+        assert person.first_mailed_at is not None
         assert await session.scalar(select(func.count()).select_from(CaughtMail)) == 1
+        # No personal link is stored: a copy of the database opens no survey
+        # and opts nobody out.
+        caught = await session.get_one(CaughtMail, caught_id)
+        survey = samples_service.invitation_url(settings, person)
+        token = survey.rsplit("/", 1)[1]
+        unsubscribe = links.unsubscribe_token(settings, inv)
+        body = message.get_body(("plain",))
+        html = message.get_body(("html",))
+        assert body is not None and html is not None
+        stored = caught.raw + body.get_content() + html.get_content()
+        assert token not in stored and unsubscribe not in stored
+        assert "/s/" not in stored
+        assert "https://link-verwijderd.invalid/vragenlijst" in body.get_content()
+        assert "link-verwijderd.invalid" in str(message["List-Unsubscribe"])
+        # Staff see the mail as it went out, links re-derived from the key.
+        view = await delivery.caught_mail_view(session, settings, caught)
+        assert view.text is not None and survey in view.text
+        assert view.html is not None and survey in view.html
+        assert any(unsubscribe in value for _, value in view.headers)
 
     async def test_contact_purge_removes_caught_copies_and_reply_texts(
         self,

@@ -248,7 +248,9 @@ class TestDownloads:
                 assert set(row[1:]) == {""}
                 continue
             counts = [c.replace("\u202f", "") for c in shown[1:9]]
-            assert row[1:9] == counts
+            # the same counts, except that cells below k are not downloaded
+            k = settings.disclosure_k
+            assert row[1:9] == [c if not 0 < int(c) < k else f"<{k}" for c in counts]
 
     async def test_suppressed_download(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
@@ -267,11 +269,12 @@ class TestDownloads:
         }
         assert rows["CvK"][1] == "<5" and rows["CvK"][9] == "x"
         assert rows["Burgemeesters"][1] == "0"
+        # no download shows cells below k (disclosure control, issue 17)
         plain = await client.get(f"{PAGE}/download?table=main&sep=comma")
         rows = {
             r[0]: r for r in csv.reader(io.StringIO(plain.content.decode("utf-8-sig")))
         }
-        assert rows["CvK"][1] == "3" and rows["CvK"][9] == "33.3"
+        assert rows["CvK"][1] == "<5" and rows["CvK"][9] == "x"
 
 
 class TestReferencePages:

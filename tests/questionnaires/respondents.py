@@ -56,6 +56,8 @@ class Walk:
     """What one respondent saw and answered."""
 
     pages: list[str] = field(default_factory=list)
+    arrivals: list[dict[str, object]] = field(default_factory=list)
+    """The stored answers when each page of ``pages`` was shown."""
     shown: list[str] = field(default_factory=list)
     """Question ids shown, in order (information texts left out)."""
     info: list[str] = field(default_factory=list)
@@ -158,6 +160,7 @@ def walk(
     page_id = routing.next_page_id(cq, None, answers, attributes)
     while page_id is not None:
         result.pages.append(page_id)
+        result.arrivals.append(dict(answers))
         result.reached_threshold |= routing.reached_threshold(cq, page_id)
         form: Form = {}
         for question in routing.visible_questions(cq, page_id, answers, attributes):

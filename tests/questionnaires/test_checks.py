@@ -370,6 +370,49 @@ class TestPiping:
         assert problems(pages(f"- {TIER}", question), ATTRIBUTES)[1] == []
 
 
+class TestPipingAnywhere:
+    """Every text is searched: those the pages pipe are checked like question
+    texts; a ``${...}`` anywhere else would be shown as written."""
+
+    @staticmethod
+    def found(header_from: str, header_to: str) -> tuple[str, list]:
+        text = document(pages(f"- {TIER}"), extra=ATTRIBUTES).replace(
+            header_from, header_to
+        )
+        assert header_to in text
+        return text, [(p.code, p.line) for p in problems_of(text)]
+
+    def test_welcome_and_thanks(self) -> None:
+        text, found = self.found("welcome: Welkom", "welcome: 'Welkom, ${gemeente}'")
+        assert found == [(ErrorCode.PIPE_UNKNOWN, line_of(text, "${gemeente}"))]
+        text, found = self.found("thanks: Dank", "thanks: 'Dank, ${organisation}'")
+        assert found == []
+
+    def test_help_resources(self) -> None:
+        text, found = self.found(
+            "thanks: Dank",
+            "thanks: Dank\nhelp_resources:\n  - {label: Hulp, text: 'Voor ${functie}'}",
+        )
+        assert found == [(ErrorCode.PIPE_UNKNOWN, line_of(text, "${functie}"))]
+
+    def test_a_text_that_is_not_piped(self) -> None:
+        text, found = self.found("title: Demo", "title: 'Demo voor ${organisation}'")
+        assert found == [(ErrorCode.PIPE_NOT_PIPED, line_of(text, "title: "))]
+
+    def test_a_misspelt_pipe(self) -> None:
+        text, found = self.found(
+            "welcome: Welkom", "welcome: 'Het beleid van ${ Organisation }'"
+        )
+        assert found == [(ErrorCode.PIPE_MALFORMED, line_of(text, "Organisation"))]
+
+    def test_conditions_and_analyst_notes_are_no_texts(self) -> None:
+        question = (
+            "- {id: q2, type: text, text: T, relevant: '${q1} = 1',"
+            " comparability: 'zoals ${q1} in 2022'}"
+        )
+        assert problems(pages(f"- {TIER}", question))[1] == []
+
+
 class TestReachability:
     def test_contradiction_on_one_question(self) -> None:
         question = "- {id: q2, type: text, text: T, relevant: \"${q1} = 'gemeente' and ${q1} = 'provincie'\"}"

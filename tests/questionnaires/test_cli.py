@@ -36,6 +36,21 @@ class TestCheck:
             f"{bad}:69: routing condition refers to ${{q_splitt.online}}, which is not a question in this version [UNKNOWN_REF]",
         ]
 
+    def test_an_unknown_pipe_in_the_welcome_text_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        bad = tmp_path / "bad.yaml"
+        text = OFFICIALS.read_text()
+        assert "welcome: Welkom, ${function}." in text
+        bad.write_text(text.replace("Welkom, ${function}.", "Welkom, ${functie}."))
+        code, output = run("check", str(bad))
+        line = bad.read_text().splitlines().index("welcome: Welkom, ${functie}.") + 1
+        assert code == 1
+        assert output.splitlines() == [
+            f"{bad}:{line}: welcome pipes ${{functie}}, which is not a question, "
+            "derived value or attribute [PIPE_UNKNOWN]"
+        ]
+
 
 class TestDiff:
     def write_2022(self, root: Path) -> None:

@@ -109,7 +109,7 @@ def test_dike_reeve_without_aggression_completes_the_officials_questionnaire(
             if page_id == "p_contact":
                 page.get_by_label("Dagelijks").check()
             _advance(page)
-        expect(page.get_by_role("heading", name="Hartelijk dank")).to_be_visible()
+        expect(page.get_by_role("heading", name="Vragenlijst afgerond")).to_be_visible()
     assert visited[0] == "p_contact"
     assert "p_prevalence" in visited
     assert not INCIDENT_PAGES & set(visited), "the incident block is only for victims"

@@ -72,3 +72,18 @@ async def test_app_refuses_to_start_with_a_broken_file(settings: Settings) -> No
     with pytest.raises(RuntimeError, match=r"mini/1.yaml:\d+"):
         async with LifespanManager(app):
             pass
+
+
+def test_try_prints_a_test_link_for_a_draft(settings: Settings) -> None:
+    path = write(settings, MINI)
+    result = veldwerk(
+        settings, "questionnaire", "try", str(path), "--attr", "function=raadslid"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Proefinvulling (telt nooit mee): http" in result.stdout
+    assert "/s/" in result.stdout
+    listed = veldwerk(settings, "questionnaire", "versions")
+    assert "mini/1" not in listed.stdout  # a draft is no version
+    broken = write(settings, MINI.replace("type: scale", "type: scael"))
+    refused = veldwerk(settings, "questionnaire", "try", str(broken))
+    assert refused.returncode == 1 and f"{broken}:" in refused.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -146,3 +148,82 @@ class TestTestRun:
         invitation = await session.scalar(select(Invitation))
         assert invitation is not None and invitation.is_test
         assert invitation.function == "burgemeester" and invitation.tier == "gemeente"
+
+
+class TestFilesFromAListing:
+    """File paths never come from the URL: a file is found in the listing of
+    known questionnaire files, and no page shows where files live."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/staff/questionnaires/%2E%2E/secret",
+            "/staff/questionnaires/../secret",
+            "/staff/questionnaires/mini/..%2F..%2Fsecret",
+            "/staff/questionnaires/mini/%2E%2E%2Fsecret",
+        ],
+    )
+    async def test_dot_dot_reads_nothing_outside_the_folder(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        path: str,
+    ) -> None:
+        write_file(settings)
+        secret = MINI.replace("questionnaire: mini", "questionnaire: secret").replace(
+            "Mini-monitor", "Geheime vragenlijst"
+        )
+        (settings.questionnaires_dir.parent / "secret.yaml").write_text(secret)
+        (settings.questionnaires_dir / "secret.yaml").write_text(secret)
+        await logged_in(client, session, Role.admin)
+        page = await client.get(path)
+        assert page.status_code == 404, page.text
+        assert "Geheime vragenlijst" not in page.text
+        assert str(settings.questionnaires_dir.parent) not in page.text
+
+    async def test_publish_takes_only_listed_files(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        _, csrf = await logged_in(client, session, Role.researcher)
+        r = await client.post(
+            "/staff/questionnaires/publish", data={"csrf_token": csrf, "ref": "mini/9"}
+        )
+        assert r.status_code == 404
+        assert str(settings.questionnaires_dir) not in r.text
+
+    async def test_list_shows_no_server_paths(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        await logged_in(client, session, Role.researcher)
+        listing = await client.get("/staff/questionnaires")
+        assert listing.status_code == 200
+        assert str(settings.questionnaires_dir) not in listing.text
+        assert "mini/1.yaml" in listing.text
+
+    async def test_compare_form_defaults_to_two_versions_of_one_questionnaire(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        write_file(settings, MINI.replace('version: "1"', 'version: "2"'), "2")
+        other = settings.questionnaires_dir / "zeta"
+        other.mkdir()
+        (other / "1.yaml").write_text(
+            MINI.replace("questionnaire: mini", "questionnaire: zeta")
+        )
+        await logged_in(client, session, Role.researcher)
+        listing = await client.get("/staff/questionnaires")
+        old = re.search(
+            r'<select id="old".*?<option value="([^"]+)"[^>]* selected',
+            listing.text,
+            re.S,
+        )
+        new = re.search(
+            r'<select id="new".*?<option value="([^"]+)"[^>]* selected',
+            listing.text,
+            re.S,
+        )
+        assert old and new
+        assert (old.group(1), new.group(1)) == ("mini/1", "mini/2")

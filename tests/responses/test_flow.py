@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import re
+from pathlib import Path
+
 import httpx
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.db import utcnow
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import PageVisit, Response
+from app.samples import service as samples_service
 from app.samples.models import Invitation
 from tests.fixtures.surveys import (
     MINI,
     invite,
+    make_wave,
     page_path,
     publish_text,
     survey_with_invitation,
@@ -49,7 +57,7 @@ class TestWelcome:
         assert page.status_code == 200
         assert "Welkom bij deze korte vragenlijst" in page.text
         assert "ongeveer 3 minuten" in page.text
-        assert "anoniem" in page.text
+        assert "vertrouwelijk" in page.text
 
     @pytest.mark.parametrize(
         "token", ["x" * 32, "short", "../../etc/passwd", "%00" * 5, "a" * 300]
@@ -58,7 +66,7 @@ class TestWelcome:
         self, client: httpx.AsyncClient, token: str
     ) -> None:
         page = await client.get(f"/s/{token}")
-        assert page.status_code in (404, 422)
+        assert page.status_code == 404
         assert "Traceback" not in page.text
 
     async def test_revoked_link_looks_like_an_unknown_one(
@@ -374,3 +382,187 @@ class TestVersionPinning:
         assert isinstance(
             await session.get(QuestionnaireVersion, v2.id), QuestionnaireVersion
         )
+
+
+class TestTimeOnPage:
+    """Paradata: time on a page runs from arrival to the first submission."""
+
+    @staticmethod
+    async def visit_of(
+        session: AsyncSession, invitation: Invitation, page_id: str
+    ) -> PageVisit:
+        stored = await response_of(session, invitation)
+        visit = await session.scalar(
+            select(PageVisit).where(
+                PageVisit.response_id == stored.id, PageVisit.page_id == page_id
+            )
+        )
+        assert visit is not None
+        return visit
+
+    async def test_ten_posts_of_one_showing_record_its_time_once(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        shown_ms = int(utcnow().timestamp() * 1000) - 1500  # shown 1.5 s ago
+        data = {"q_contact": "1", "_shown": "q_contact", "_t": str(shown_ms)}
+        for _ in range(10):
+            posted = await client.post(first, data=data)
+            assert posted.status_code == 303
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert visit.submissions == 10
+        assert 1.5 <= visit.seconds_spent < 3.0  # one interval, not ten (>15 s)
+
+    async def test_a_page_shown_back_with_errors_keeps_its_arrival_time(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        shown_ms = int(utcnow().timestamp() * 1000) - 4000
+        refused = await client.post(
+            first, data={"_shown": "q_contact", "_t": str(shown_ms)}
+        )
+        assert refused.status_code == 422
+        assert f'name="_t" value="{shown_ms}"' in refused.text
+        await client.post(
+            first, data={"q_contact": "1", "_shown": "q_contact", "_t": str(shown_ms)}
+        )
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert 4.0 <= visit.seconds_spent < 6.0
+
+    async def test_a_later_visit_adds_its_own_time(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        invitation, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        now_ms = int(utcnow().timestamp() * 1000)
+        data = {"q_contact": "1", "_shown": "q_contact"}
+        await client.post(first, data={**data, "_t": str(now_ms - 2000)})
+        await client.post(first, data={**data, "_t": str(now_ms - 2000)})
+        # Back on the page later: a new showing, after the last submission.
+        later = int(utcnow().timestamp() * 1000) + 1
+        await asyncio.sleep(0.4)
+        await client.post(first, data={**data, "_t": str(later)})
+        visit = await self.visit_of(session, invitation, "p_intro")
+        assert visit.submissions == 3
+        assert 2.3 <= visit.seconds_spent < 4.0  # 2 s, plus 0.4 s of the later visit
+
+
+class TestErrorSummary:
+    async def test_each_wrong_item_has_its_own_entry_and_link(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        _, token = await survey_with_invitation(session, settings)
+        first = await start(client, token)
+        r = await client.post(first, data={"q_contact": "1", "_shown": "q_contact"})
+        r = await client.post(page_path(r), data={"_shown": "q_safety"})
+        shown = await client.post(
+            page_path(r),
+            data={"q_count.online": "x", "q_count.offline": "-1", "_shown": "q_count"},
+        )
+        assert shown.status_code == 422
+        summary = shown.text.split('id="error-summary"')[1].split("</div>")[0]
+        for item in ("online", "offline"):
+            assert (
+                f'<a href="#f-q_count-{item}">{item.capitalize()}: '
+                "vul een heel getal in tussen 0 en 99.</a>"
+            ) in summary
+            assert f'id="f-q_count-{item}"' in shown.text
+
+
+class TestProgress:
+    async def test_the_bar_moves_forward_on_every_page_when_a_block_opens(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        """A burgemeester who reports incidents: the incident block (two pages)
+        opens on p_count's answer; the bar still only moves forward."""
+        _, token = await survey_with_invitation(
+            session, settings, function="burgemeester"
+        )
+        path = await start(client, token)
+        answers = {
+            "p_intro": {"q_contact": "1", "_shown": "q_contact"},
+            "p_safety": {"_shown": "q_safety"},
+            "p_count": {
+                "q_count.online": "2",
+                "q_count.offline": "1",
+                "_shown": "q_count",
+            },
+            "p_severity": {"q_severity": "3", "_shown": "q_severity,q_channels"},
+            "p_mayor": {"_shown": "q_mayor"},
+            "p_end": {"_shown": "q_remarks"},
+        }
+        shares, pages = [], []
+        while not path.endswith("/klaar"):
+            page = await client.get(path)
+            match = re.search(
+                r'<progress id="progress" max="(\d+)" value="(\d+)"', page.text
+            )
+            assert match, path
+            total, done = int(match.group(1)), int(match.group(2))
+            assert f"Vraag­pagina {done + 1} van ongeveer {total}" in page.text
+            shares.append(done / total)
+            pages.append(path.rsplit("/", 1)[1])
+            posted = await client.post(path, data=answers[pages[-1]])
+            path = page_path(posted)
+        assert pages == list(answers)
+        assert all(a < b for a, b in itertools.pairwise(shares)), shares
+
+
+ORGANISATIONS = (
+    Path(__file__).resolve().parents[2] / "questionnaires/organisations/2024.yaml"
+)
+
+
+class TestTextsArePiped:
+    """Every text a respondent sees is piped: welcome, thanks, help, pages."""
+
+    async def test_the_organisations_welcome_names_the_organisation_escaped(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        version = await publish_text(
+            session, ORGANISATIONS.read_text(), "organisations/2024.yaml"
+        )
+        wave = await make_wave(session, version)
+        _, token = await samples_service.create_invitation(
+            session,
+            settings,
+            wave=wave,
+            questionnaire="organisations",
+            attributes={
+                "tier": "gemeente",
+                "organisation": "Gemeente *Súdwest* <Fryslân>",
+            },
+        )
+        await session.commit()
+        page = await client.get(f"/s/{token}")
+        assert page.status_code == 200
+        assert "${" not in page.text
+        assert "het beleid van Gemeente *Súdwest* &lt;Fryslân&gt; om" in page.text
+
+    async def test_thanks_and_help_texts_are_piped(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        text = MINI.replace(
+            "thanks: Dank u wel.", "thanks: 'Dank u wel, ${function}.'"
+        ).replace(
+            'url: "https://steunpunt.test"',
+            'url: "https://steunpunt.test", text: "Ook voor ${function}s"',
+        )
+        version = await publish_text(session, text)
+        wave = await make_wave(session, version)
+        _, token = await invite(session, settings, wave, function="burgemeester")
+        await session.commit()
+        path = await start(client, token)
+        for data in (
+            {"q_contact": "1", "_shown": "q_contact"},
+            {"_shown": "q_safety"},
+            {"q_count.online": "0", "q_count.offline": "0", "_shown": "q_count"},
+            {"_shown": "q_remarks"},
+        ):
+            path = page_path(await client.post(path, data=data))
+        for thanks in (await client.get(path), await client.get(f"/s/{token}")):
+            assert "${" not in thanks.text
+            assert "Ook voor burgemeesters" in thanks.text
+        assert "Dank u wel, burgemeester." in (await client.get(path)).text

@@ -14,6 +14,7 @@ from app.config import Settings
 from app.samples.cli import demo_frame_command, wave_group
 from app.samples.models import Contact, Invitation
 from app.staff.models import AuditEvent
+from tests.samples import hostile_xlsx
 
 
 def wave(settings: Settings, *args: str) -> tuple[int, str]:
@@ -170,3 +171,18 @@ def test_demo_frame_writes_xlsx(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0 and out.read_bytes()[:2] == b"PK"
     assert "375 rows" in result.output
+
+
+def test_hostile_xlsx_is_refused_in_one_line(
+    settings: Settings, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "adressen.xlsx"
+    bomb.write_bytes(hostile_xlsx.far_row())
+    assert wave(settings, "create", "--slug", "miv-2024", "--name", "MIV")[0] == 0
+    code, out = wave(
+        settings, "import-frame", "--wave", "miv-2024", "--kind", "officials", str(bomb)
+    )
+    assert code == 1
+    assert "rij 99999999" in out and "FILE_TOO_BIG" in out
+    assert "Traceback" not in out
+    assert count(settings, Contact) == 0

@@ -101,6 +101,49 @@ class TestReadingRealFiles:
         problem = only(check(data))
         assert (problem.line, problem.code) == (4, ProblemCode.EMAIL_INVALID)
 
+    def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_its_lines(
+        self,
+    ) -> None:
+        data = (
+            (HEADER + "\r\n").encode()
+            + "María López;m@x.test;gemeente;Gemeente Zoë;raadslid;;V\r\n".encode()
+            + b"Jan;j@x.test;gemeente;G;raadslid;;\r\n"
+            + "Ana Sánchez;a@x.test;gemeente;G;raadslid;;V\r\n".encode("cp1252")
+            + "José;jo@x.test;gemeente;G;raadslid;;\r\n".encode()
+        )
+        problem = only(check(data))
+        assert problem.code == ProblemCode.FILE_ENCODING
+        assert problem.line == 2
+        assert "regels 2, 5 in UTF-8" in problem.message
+        assert "regel 4 in Windows-1252" in problem.message
+
+    @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+    def test_names_garbled_before_the_file_was_made_are_refused(
+        self, encoding: str
+    ) -> None:
+        data = (
+            HEADER + "\nMarÃ\xada López;m@x.test;gemeente;Gemeente ZoÃ«;raadslid;;V\n"
+            "José Müller;j@x.test;gemeente;G;raadslid;;\n"
+        ).encode(encoding)
+        report = check(data)
+        assert [(p.line, p.column, p.code) for p in report.problems] == [
+            (2, "A", ProblemCode.VALUE_GARBLED),
+            (2, "D", ProblemCode.VALUE_GARBLED),
+        ]
+        assert "bedoeld is waarschijnlijk 'María López'" in report.problems[0].message
+
+    def test_garbled_names_in_xlsx_are_refused_too(self) -> None:
+        data = xlsx(
+            ["Naam", "E-mailadres", "Functie", "Organisatie"],
+            ["Hâ€™s MarÃ\xada", "m@x.test", "wethouder", "Gemeente X"],
+        )
+        problem = only(check(data))
+        assert (problem.line, problem.column, problem.code) == (
+            2,
+            "A",
+            ProblemCode.VALUE_GARBLED,
+        )
+
     def test_excel_unicode_text_is_utf16_with_tabs(self) -> None:
         data = "Naam\tE-mailadres\tFunctie\tOrganisatie\r\nAna Sánchez\ta@x.test\tWethouder\tGemeente Zoë\r\n"
         (row,) = rows(data.encode("utf-16"))

@@ -4,6 +4,7 @@ error report, draws, summaries, panel links, purge, and who may see contact data
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -29,6 +30,7 @@ from tests.fixtures.samples import (
     official,
 )
 from tests.fixtures.staff import logged_in
+from tests.samples import hostile_xlsx
 
 pytestmark = pytest.mark.asyncio
 
@@ -249,6 +251,28 @@ class TestUpload:
         )
         assert report.status_code == 403
         assert "not-an-address" not in report.text
+        assert await _count(session, Contact) == 0
+
+    async def test_hostile_xlsx_files_get_a_clear_report_never_a_500(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await create_wave(session)
+        _, csrf = await logged_in(client, session, Role.fieldwork_manager)
+        cases = {
+            hostile_xlsx.far_row(): "rij 99999999",
+            hostile_xlsx.empty_rows(60_000, cells_per_row=100): "pakt uit tot",
+            hostile_xlsx.no_sheets(): "geen werkblad",
+            hostile_xlsx.broken_xml(): "niet te openen",
+            hostile_xlsx.entity_bomb(): "niet te openen",
+            hostile_xlsx.external_entity("/etc/hostname"): "niet te openen",
+        }
+        for data, expected in cases.items():
+            response = await _upload(client, csrf, data, name="adressen.xlsx")
+            assert response.status_code == 303, response.text
+            page = await client.get(response.headers["location"])
+            assert page.status_code == 200
+            assert "er is niets ingelezen" in page.text
+            assert expected in page.text
         assert await _count(session, Contact) == 0
 
 
@@ -511,6 +535,17 @@ class TestContactData:
 
 
 class TestPurge:
+    async def test_confirmation_page_of_a_wave_still_in_fieldwork(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        wave = await create_wave(session)
+        wave.closes_on = dt.date(2999, 1, 1)
+        await session.commit()
+        await logged_in(client, session, Role.fieldwork_manager)
+        page = await client.get("/staff/waves/miv-2024/purge")
+        assert page.status_code == 200, page.text
+        assert "Het veldwerk loopt tot en met 01-01-2999" in page.text
+
     async def test_purge_needs_the_wave_code_then_removes_names(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
     ) -> None:

@@ -121,7 +121,7 @@ def write_sav(
         str(path),
         file_label=truncate_bytes(title, 64),
         column_labels={v.name: truncate_bytes(v.label, 256) for v in layout.variables},
-        note=[line[:80] for note in notes for line in _lines(note)],
+        note=[truncate_bytes(line, 80) for note in notes for line in _lines(note)],
         variable_value_labels={
             v.name: {
                 int(k): truncate_bytes(t, 120) for k, t in v.value_labels().items()
@@ -223,9 +223,10 @@ def _name_dta_variables(path: Path, names: Sequence[str]) -> None:
 
 
 def _lines(note: str, width: int = 80) -> list[str]:
+    # SPSS counts bytes: "één" or "–" make a line of 80 characters too long.
     words, lines, line = note.split(), [], ""
     for word in words:
-        if line and len(line) + 1 + len(word) > width:
+        if line and len(f"{line} {word}".encode()) > width:
             lines.append(line)
             line = word
         else:

@@ -41,6 +41,7 @@ class XlsxWriter:
         *,
         stamp: dt.datetime | None,
         tmpdir: str | None = None,
+        notice: Sequence[str] = (),
     ) -> None:
         self.layout = layout
         self.workbook = xlsxwriter.Workbook(
@@ -60,6 +61,16 @@ class XlsxWriter:
         self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         for cell_format in (self.bold, self.date, self.quoted):
             cell_format._get_xf_index()  # style numbers in this order, always
+        if notice:
+            # The first sheet says what kind of file this is (working file that
+            # can identify people, or shareable with disclosure control).
+            first = SheetRows(
+                self.workbook.add_worksheet("privacy"),
+                ["text"],
+                quoted=self.quoted,
+                date=self.date,
+            )
+            first.write([[line] for line in notice])
         self.sheet = self.workbook.add_worksheet("data")
         self.sheet.freeze_panes(1, 1)
         self.rows = SheetRows(

@@ -35,6 +35,7 @@ from app.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from app.mailings.progress import Progress, progress
 from app.mailings.schemas import (
     MAILED_QUESTIONNAIRES,
     Audience,
@@ -153,6 +154,10 @@ class PlannedMailing:
     moments: list[TierMoment]
     reach: dict[str | None, int]
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def progress(self) -> Progress:
+        return progress(self.mailing.status, self.counts)
 
     @property
     def reach_total(self) -> int:
@@ -406,3 +411,25 @@ async def purge_caught_mails(session: AsyncSession, *, wave: Wave) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def progress_overview(
+    session: AsyncSession, *, wave: Wave
+) -> dict[str, dict[str, int]]:
+    """Per mailed questionnaire, the size of each progress audience now (a
+    reminder to it reaches that many, after the fixed exclusions)."""
+    return {
+        questionnaire: await queries.progress_sizes(
+            session, wave_id=wave.id, questionnaire=questionnaire
+        )
+        for questionnaire in MAILED_QUESTIONNAIRES
+    }
+
+
+async def audience_size(
+    session: AsyncSession, *, wave: Wave, questionnaire: str, audience: Audience
+) -> int:
+    """How many invitations a mailing with ``audience`` would reach now."""
+    return await queries.audience_size(
+        session, wave_id=wave.id, questionnaire=questionnaire, audience=audience
+    )

@@ -2,11 +2,18 @@
 
 A page is rendered before its answers are submitted, so a text may only pipe
 questions from earlier pages (and derived values that depend only on those).
+
+``piped_texts`` lists every text the respondent pages pipe; every other string
+of the file (its title, a derived value's label, a help resource's address) is
+searched too, so a ``${...}`` anywhere that would be shown as written, or that
+is misspelt so it is no pipe at all (``${ organisation }``), is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+from pydantic import BaseModel
 
 from app.questionnaires.checks.context import Context
 from app.questionnaires.compiler import options_path
@@ -28,11 +35,20 @@ _QUESTION_TEXTS = (
 )
 
 
+NOT_TEXTS = frozenset({"relevant", "constraint", "expr", "comparability"})
+"""Strings that are no respondent text: conditions (``${x}`` is their syntax)
+and notes for analysts."""
+
+
 def piped_texts(ctx: Context) -> Iterator[tuple[str, Path, int, str]]:
     """(where, path, page index at which it is shown, text) for every pipeable text."""
     qn = ctx.qn
     yield "welcome", ("welcome",), -1, qn.welcome
     yield "thanks", ("thanks",), AFTER_ALL, qn.thanks
+    for ri, resource in enumerate(qn.help_resources):
+        for key in ("label", "text"):
+            if text := getattr(resource, key):
+                yield "help resource", ("help_resources", ri, key), AFTER_ALL, text
     page_index = 0
     for bi, block in enumerate(qn.blocks):
         if block.title:
@@ -72,7 +88,13 @@ def piped_texts(ctx: Context) -> Iterator[tuple[str, Path, int, str]]:
 
 
 def check_pipes(ctx: Context) -> None:
+    piped: set[Path] = set()
     for where, path, shown_on, text in piped_texts(ctx):
+        piped.add(path)
+        if _malformed(text):
+            ctx.report(
+                ErrorCode.PIPE_MALFORMED, path, where=where, text=_malformed(text)
+            )
         for match in PIPE.finditer(text):
             name, row = match.group(1), match.group(2)
             ref = f"{name}.{row}" if row else name
@@ -81,6 +103,45 @@ def check_pipes(ctx: Context) -> None:
                 ctx.report(ErrorCode.PIPE_UNKNOWN, path, where=where, ref=ref)
             elif available >= shown_on:
                 ctx.report(ErrorCode.PIPE_FORWARD, path, where=where, ref=ref)
+
+    for path, text in _strings(ctx.qn, ()):
+        if "${" in text and path not in piped:
+            where = _where(path)
+            ctx.report(ErrorCode.PIPE_NOT_PIPED, path, where=where, text=_first(text))
+
+
+def _malformed(text: str) -> str | None:
+    """The first ``${`` that does not start a valid pipe, with what follows."""
+    valid = {m.start() for m in PIPE.finditer(text)}
+    for index in range(len(text)):
+        if text.startswith("${", index) and index not in valid:
+            return text[index : index + 24].split("}")[0] + "}"
+    return None
+
+
+def _first(text: str) -> str:
+    start = text.index("${")
+    return text[start : start + 24].split("}")[0] + "}"
+
+
+def _strings(node: object, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every string of the definition with its path, conditions left out."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name not in NOT_TEXTS:
+                yield from _strings(getattr(node, name), (*path, name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+
+
+def _where(path: Path) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)[1:]
 
 
 def _available_from(ctx: Context, name: str, row: str | None) -> int | None:

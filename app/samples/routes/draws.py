@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.errors import Conflict, InvalidInput
+from app.params import IdPath
 from app.samples import catalogue, reports, service
 from app.samples.deps import WaveDep
 from app.samples.design import PRESET_LABELS, PRESETS, design_json, parse_design
@@ -125,7 +126,7 @@ async def show_sample(
     session: SessionDep,
     staff: StaffDep,
     wave: WaveDep,
-    sample_id: int,
+    sample_id: IdPath,
 ) -> Response:
     sample = await service.require_sample(session, wave=wave, sample_id=sample_id)
     return render(
@@ -149,7 +150,7 @@ async def verify_sample(
     settings: SettingsDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    sample_id: int,
+    sample_id: IdPath,
 ) -> Response:
     sample = await service.require_sample(session, wave=wave, sample_id=sample_id)
     check = await service.verify_sample(session, settings, sample=sample)
@@ -233,7 +234,7 @@ async def download_links(
     settings: SettingsDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    sample_id: int,
+    sample_id: IdPath,
 ) -> Response:
     sample = await service.require_sample(session, wave=wave, sample_id=sample_id)
     if sample.kind != "panel_links":

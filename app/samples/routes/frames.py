@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep, utcnow
 from app.errors import InvalidInput
+from app.params import IdPath, PageQuery
 from app.samples import catalogue, reports, service
 from app.samples.deps import WaveDep
 from app.samples.fields import FrameKind
@@ -73,7 +74,7 @@ async def show_rejection(
     session: SessionDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    rejection_id: int,
+    rejection_id: IdPath,
 ) -> Response:
     rejection = await service.require_rejection(
         session, wave=wave, rejection_id=rejection_id
@@ -93,7 +94,7 @@ async def show_rejection(
 
 @router.get("/waves/{slug}/rejections/{rejection_id}/problems.csv")
 async def download_rejection(
-    session: SessionDep, staff: FieldworkDep, wave: WaveDep, rejection_id: int
+    session: SessionDep, staff: FieldworkDep, wave: WaveDep, rejection_id: IdPath
 ) -> Response:
     rejection = await service.require_rejection(
         session, wave=wave, rejection_id=rejection_id
@@ -114,8 +115,8 @@ async def show_frame(
     session: SessionDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    frame_id: int,
-    page: int = 1,
+    frame_id: IdPath,
+    page: PageQuery = 1,
 ) -> Response:
     frame = await service.require_frame(session, wave=wave, frame_id=frame_id)
     page = max(1, page)
@@ -143,7 +144,7 @@ async def delete_frame(
     session: SessionDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    frame_id: int,
+    frame_id: IdPath,
 ) -> Response:
     frame = await service.require_frame(session, wave=wave, frame_id=frame_id)
     await service.delete_frame(session, wave=wave, frame=frame, actor=staff)
@@ -158,7 +159,7 @@ async def confirm_purge(
     return render(
         request,
         "samples/purge.html",
-        {"staff": staff, "wave": wave, "overview": overview},
+        {"staff": staff, "wave": wave, "overview": overview, "today": _today()},
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
+from app.params import IdPath, PageQuery
 from app.samples import catalogue, service
 from app.samples.deps import WaveDep
 from app.staff import service as staff_service
@@ -34,7 +35,7 @@ async def list_invitations(
     questionnaire: str = "",
     status: str = "",
     q: str = "",
-    page: int = 1,
+    page: PageQuery = 1,
 ) -> Response:
     page = max(1, page)
     rows, total = await service.list_invitations(
@@ -72,7 +73,7 @@ async def reissue_link(
     settings: SettingsDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    invitation_id: int,
+    invitation_id: IdPath,
 ) -> Response:
     invitation = await service.require_invitation(
         session, wave=wave, invitation_id=invitation_id
@@ -102,7 +103,7 @@ async def withdraw_invitation(
     session: SessionDep,
     staff: FieldworkDep,
     wave: WaveDep,
-    invitation_id: int,
+    invitation_id: IdPath,
     withdrawn: Annotated[bool, Form()] = True,
 ) -> Response:
     invitation = await service.require_invitation(

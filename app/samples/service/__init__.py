@@ -29,6 +29,7 @@ from app.samples.service.frames import (
 from app.samples.service.invitations import (
     INVITATION_COLUMNS,
     Rotation,
+    change_contact_email,
     create_invitation,
     create_panel_links,
     get_invitation_by_token,
@@ -75,6 +76,7 @@ __all__ = [
     "Purge",
     "Rotation",
     "WaveOverview",
+    "change_contact_email",
     "choose_version",
     "create_invitation",
     "create_panel_links",

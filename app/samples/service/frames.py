@@ -17,17 +17,26 @@ from functools import partial
 from typing import IO, Any, cast
 
 import anyio
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.mailings.models import CaughtMail, MailAttempt, Mailing, OutboxMessage
-from app.samples import catalogue, importer
+from app.samples import anonymise, catalogue, importer
+from app.samples.design import SampleDesign
 from app.samples.errors import WavePurged
 from app.samples.fields import FrameKind, FrameRow, Problem, ProblemCode
-from app.samples.models import Contact, Frame, FrameRejection, Invitation, Wave
+from app.samples.models import (
+    ATTRIBUTE_COLUMNS,
+    Contact,
+    Frame,
+    FrameRejection,
+    Invitation,
+    Sample,
+    Wave,
+)
 from app.samples.service.waves import lock_wave
 from app.samples.tables import FileProblem
 from app.staff import service as staff_service
@@ -35,6 +44,7 @@ from app.staff.schemas import StaffContext
 
 Actor = StaffContext | str
 CONTACTS = cast(Table, Contact.__table__)
+INVITATIONS = cast(Table, Invitation.__table__)
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ async def import_frame(
             existing_keys=existing,
             defaults=defaults,
             max_problems=settings.samples.max_reported_problems,
+            limits=settings.samples.table_limits(),
         )
     )
     if report.format is not None:
@@ -187,7 +198,13 @@ async def _store(
     )
     session.add(frame)
     await session.flush()
-    rows = importer.read_rows(source, report, kind=kind, defaults=defaults)
+    rows = importer.read_rows(
+        source,
+        report,
+        kind=kind,
+        defaults=defaults,
+        limits=settings.samples.table_limits(),
+    )
     size = settings.samples.insert_batch_size
 
     def next_batch() -> list[FrameRow]:
@@ -327,6 +344,59 @@ async def delete_frame(
     return count
 
 
+_INVITATION_VALUES = (
+    Invitation.id,
+    Invitation.sample_id,
+    Invitation.attributes,
+    Invitation.undeliverable_reason,
+    *(getattr(Invitation, name) for name in ATTRIBUTE_COLUMNS),
+)
+
+
+async def _anonymise_invitations(session: AsyncSession, *, wave: Wave) -> None:
+    """Organisation, free attributes and SMTP texts off every invitation."""
+    designs = {
+        sample.id: SampleDesign.model_validate(sample.design)
+        for sample in await session.scalars(
+            select(Sample).where(Sample.wave_id == wave.id, Sample.kind == "design")
+        )
+    }
+    key = anonymise.purge_key()
+    rows = await session.execute(
+        select(*_INVITATION_VALUES).where(Invitation.wave_id == wave.id)
+    )
+    changes = []
+    for row in rows:
+        values = dict(zip(ATTRIBUTE_COLUMNS, row[4:], strict=True))
+        changes.append(
+            {
+                "b_id": row.id,
+                "b_attributes": anonymise.kept_attributes(
+                    attributes=row.attributes or {},
+                    values=values,
+                    design=designs.get(row.sample_id),
+                    key=key,
+                ),
+                "b_reason": anonymise.reply_code(row.undeliverable_reason),
+            }
+        )
+    if not changes:
+        return
+    statement = (
+        update(INVITATIONS)
+        .where(INVITATIONS.c.id == bindparam("b_id"))
+        .values(
+            organisation=None,
+            organisation_code=None,
+            attributes=bindparam("b_attributes"),
+            undeliverable_reason=bindparam("b_reason"),
+        )
+    )
+    connection = await session.connection()
+    for start in range(0, len(changes), 5000):
+        await connection.execute(statement, changes[start : start + 5000])
+
+
 @dataclass(frozen=True)
 class Purge:
     contacts: int
@@ -339,8 +409,10 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
     """Delete a wave's contact data for good, after fieldwork.
 
     Names and addresses go (the ``contacts`` rows and rejected-file reports
-    that quote them); invitations lose their contact but keep the sample
-    attributes, so responses, response rates and draw summaries stay. Mail
+    that quote them); invitations lose their contact and what identifies a
+    person through them (organisation name and code, free address-file
+    attributes: see ``anonymise``) but keep the attributes response rates,
+    weights and the monitor need, so those and the draw summaries stay. Mail
     traces that quote addresses go too: the built-in catcher's copies and the
     SMTP reply texts ("550 <x@y.nl> unknown"); the reply codes stay, so the
     monitor's undeliverable counts do not change. Logged in the audit log;
@@ -375,6 +447,7 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
         .values(contact_id=None)
         .execution_options(synchronize_session=False)
     )
+    await _anonymise_invitations(session, wave=wave)
     removed = await session.execute(
         delete(Contact)
         .where(Contact.wave_id == wave.id)

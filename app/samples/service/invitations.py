@@ -21,6 +21,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.samples import catalogue, tokens
+from app.samples.emails import InvalidEmail, normalise_email
 from app.samples.errors import LinkKeyUnavailable
 from app.samples.fields import CONTACT_ONLY_ATTRIBUTES
 from app.samples.models import ATTRIBUTE_COLUMNS, Contact, Invitation, Sample, Wave
@@ -174,6 +175,32 @@ async def reissue_link(
     return tokens.derive_token(
         settings.secret_key.get_secret_value(), columns["token_nonce"]
     )
+
+
+async def change_contact_email(
+    session: AsyncSession, *, invitation: Invitation, email: str
+) -> tuple[str | None, str]:
+    """Give the contact behind ``invitation`` a new e-mail address; the
+    invitation keeps its link, answers and history. Returns (old, new).
+
+    Raises ``InvalidInput`` (Dutch) for an invalid or unchanged address, or an
+    invitation without contact data (a panel link, a purged wave).
+    """
+    if invitation.contact_id is None:
+        raise InvalidInput("Deze uitnodiging heeft geen contactgegevens (meer).")
+    contact = await session.get(Contact, invitation.contact_id)
+    if contact is None:
+        raise InvalidInput("Deze uitnodiging heeft geen contactgegevens (meer).")
+    try:
+        new = normalise_email(email)
+    except InvalidEmail as exc:
+        raise InvalidInput(f"Ongeldig e-mailadres: {exc.reason}.") from exc
+    old = contact.email
+    if old == new:
+        raise InvalidInput("Het nieuwe adres is gelijk aan het oude.")
+    contact.email = new
+    await session.flush()
+    return old, new
 
 
 async def withdraw_invitation(

@@ -156,7 +156,10 @@ async def list_versions(
     return list(
         await session.scalars(
             select(QuestionnaireVersion)
-            .where(QuestionnaireVersion.questionnaire == questionnaire)
+            .where(
+                QuestionnaireVersion.questionnaire == questionnaire,
+                QuestionnaireVersion.is_draft.is_(False),
+            )
             .order_by(
                 QuestionnaireVersion.published_at.desc(), QuestionnaireVersion.id.desc()
             )
@@ -166,7 +169,9 @@ async def list_versions(
 
 async def known_questionnaires(session: AsyncSession) -> list[str]:
     published = await session.scalars(
-        select(QuestionnaireVersion.questionnaire).distinct()
+        select(QuestionnaireVersion.questionnaire)
+        .where(QuestionnaireVersion.is_draft.is_(False))
+        .distinct()
     )
     return sorted(set(KNOWN_QUESTIONNAIRES) | set(published))
 
@@ -180,7 +185,11 @@ async def choose_version(
         raise InvalidInput(f"'{questionnaire}' is geen geldige vragenlijstcode.")
     if version_id is not None:
         version = await session.get(QuestionnaireVersion, version_id)
-        if version is None or version.questionnaire != questionnaire:
+        if (
+            version is None
+            or version.questionnaire != questionnaire
+            or version.is_draft
+        ):
             raise InvalidInput(
                 f"Versie {version_id} is geen gepubliceerde versie van '{questionnaire}'."
             )

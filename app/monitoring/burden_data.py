@@ -1,0 +1,176 @@
+"""Read side of the break-off view: responses and page visits into traces.
+
+Reads ``responses``, ``page_visits``, ``invitations`` and the published
+versions, never writes them (the monitor reads other domains' tables, as
+``queries`` does). Where a respondent would continue is worked out with the
+questionnaire's own routing for their stored answers, so a page that routing
+skips for them is never counted as reached.
+
+Only started responses of real (not test, not revoked) invitations count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.monitoring.burden import (
+    PAUSE_SECONDS,
+    QUIET_HOURS,
+    BurdenReport,
+    PageInfo,
+    Trace,
+    build_report,
+)
+from app.questionnaires import routing
+from app.questionnaires.compiler import CompiledQuestionnaire
+from app.questionnaires.models import QuestionnaireVersion
+from app.questionnaires.service import CompiledVersions
+from app.responses.models import PageVisit, Response
+from app.responses.paradata import page_times
+from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
+
+_VERSIONS = CompiledVersions()
+
+
+@dataclass(frozen=True)
+class VersionBurden:
+    version_id: int
+    version: str
+    report: BurdenReport
+
+
+def page_infos(cq: CompiledQuestionnaire) -> list[PageInfo]:
+    out = []
+    for page in cq.pages:
+        block = page.block
+        out.append(
+            PageInfo(
+                id=page.id,
+                title=page.model.title or page.id,
+                block_id=block.id,
+                block_title=block.title or block.id,
+                block_optional=block.relevant is not None,
+                questions=tuple(
+                    (q.id, q.model.text) for q in page.questions if q.type != "info"
+                ),
+            )
+        )
+    return out
+
+
+def _real_invitations(wave_id: int, questionnaire: str):  # type: ignore[no-untyped-def]
+    return (
+        Invitation.wave_id == wave_id,
+        Invitation.questionnaire == questionnaire,
+        Invitation.is_test.is_(False),
+        Invitation.revoked_at.is_(None),
+    )
+
+
+async def burden_by_version(
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    questionnaire: str,
+    now: dt.datetime | None = None,
+    pause_seconds: float = PAUSE_SECONDS,
+    quiet_hours: float = QUIET_HOURS,
+) -> list[VersionBurden]:
+    """One break-off report per questionnaire version that has responses."""
+    now = now or utcnow()
+    today = now.astimezone(ZoneInfo(wave.timezone)).date()
+    closed = wave.closes_on is not None and today > wave.closes_on
+    where = _real_invitations(wave.id, questionnaire)
+    attribute_columns = [getattr(Invitation, c) for c in ATTRIBUTE_COLUMNS]
+    rows = (
+        await session.execute(
+            select(
+                Response.id,
+                Response.version_id,
+                Response.status,
+                Response.answers,
+                Response.submitted_pages,
+                Response.updated_at,
+                Invitation.attributes,
+                *attribute_columns,
+            )
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(*where)
+        )
+    ).all()
+    visits: dict[int, list[tuple[str, dt.datetime | None, dt.datetime | None]]] = (
+        defaultdict(list)
+    )
+    visit_rows = await session.execute(
+        select(
+            PageVisit.response_id,
+            PageVisit.page_id,
+            PageVisit.first_shown_at,
+            PageVisit.first_submitted_at,
+        )
+        .join(Response, Response.id == PageVisit.response_id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(*where)
+    )
+    for response_id, page_id, shown, submitted in visit_rows:
+        visits[response_id].append((page_id, shown, submitted))
+    by_version: dict[int, list[Trace]] = defaultdict(list)
+    compiled: dict[int, CompiledQuestionnaire] = {}
+    for row in rows:
+        version_id = row.version_id
+        if version_id not in compiled:
+            found = await _VERSIONS.by_id(session, version_id)
+            if found is None:  # pragma: no cover - RESTRICT keeps versions
+                continue
+            compiled[version_id] = found[1]
+        cq = compiled[version_id]
+        submitted = [p for p in (row.submitted_pages or []) if p in cq.page_by_id]
+        complete = row.status == "complete"
+        resume = None
+        if not complete:
+            attributes = dict(row.attributes or {})
+            for name in ATTRIBUTE_COLUMNS:
+                value = getattr(row, name)
+                if value is not None:
+                    attributes[name] = value
+            resume = routing.first_unanswered_page_id(
+                cq, dict(row.answers or {}), attributes, set(submitted)
+            )
+        by_version[version_id].append(
+            Trace(
+                complete=complete,
+                last_saved_at=row.updated_at,
+                route=tuple(submitted),
+                resume_page=resume,
+                times=page_times(visits.get(row.id, ())),
+            )
+        )
+    labels = dict(
+        (
+            await session.execute(
+                select(QuestionnaireVersion.id, QuestionnaireVersion.version).where(
+                    QuestionnaireVersion.id.in_(list(by_version))
+                )
+            )
+        ).all()
+    )
+    out = []
+    for version_id in sorted(by_version):
+        report = build_report(
+            version_label=labels.get(version_id, str(version_id)),
+            pages=page_infos(compiled[version_id]),
+            traces=by_version[version_id],
+            now=now,
+            closed=closed,
+            pause_seconds=pause_seconds,
+            quiet_hours=quiet_hours,
+        )
+        out.append(VersionBurden(version_id, report.version_label, report))
+    return out
