@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.exports.derived_cache import DerivedCache
 from app.exports.layout import Layout
 from app.exports.missing import Missing
 from app.exports.paradata import ParadataEncoder
@@ -27,7 +28,6 @@ from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
-from app.questionnaires.visibility import DecidingEnv
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STATUS_CODES = {"response": 1, "complete": 2}
@@ -155,6 +155,7 @@ class Encoder:
         self.templates = [self._template(i) for i in range(len(layout.versions))]
         self.plans = [self._plans(i) for i in range(len(layout.versions))]
         self.routing = [RoutingCache(v.compiled) for v in layout.versions]
+        self.derived = [DerivedCache(v.compiled) for v in layout.versions]
         paradata = ParadataEncoder(names, [v.compiled for v in layout.versions])
         self.paradata = paradata if paradata.active else None
         rotated = RotationEncoder(names, [v.compiled for v in layout.versions])
@@ -243,11 +244,9 @@ class Encoder:
                 row[plan.other] = other if isinstance(other, str) else ""
         derived = self.layout.derived_slots[record.version]
         if derived:
-            env = DecidingEnv(
-                self.layout.versions[record.version].compiled, answers, attributes
-            )
+            decided = self.derived[record.version].values(derived, answers, attributes)
             for did, column in derived.items():
-                row[column] = _derived(env.decided(did))
+                row[column] = _derived(decided[did])
         return row
 
     def _fixed(self, row: list[Any], record: ResponseRecord) -> None:

@@ -64,7 +64,7 @@ class RoutingCache:
         env = AnswerEnv(self.cq, answers, attributes)
         key = (
             tuple([truthy(evaluate(test, env)) for test in self.tests]),
-            tuple([_freeze(env.derived(d)) for d in self.derived_ids]),
+            tuple([freeze(env.derived(d)) for d in self.derived_ids]),
             frozenset(submitted) if partial else None,
         )
         found = self.entries.get(key)
@@ -139,11 +139,11 @@ def _tests(cq: CompiledQuestionnaire) -> Iterator[ex.Expr]:
                 yield node
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     if isinstance(value, bool | float):
         return (type(value).__name__, value)  # True and 1.0 must not share a key with 1
     return value

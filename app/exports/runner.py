@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db import begin_read_snapshot
 from app.exports import codebook, disclosure, queries
 from app.exports.encode import Encoder, ResponseRecord, local_time
-from app.exports.layout import Layout
+from app.exports.layout import DERIVED_RULE, Layout
 from app.exports.schemas import ExportFormat
 from app.exports.schemes import GENDER_QUESTION
 from app.exports.service import (
@@ -456,6 +456,7 @@ def _finish(
             *run.notice,
             f"veldwerk export: {plan.title}.",
             "Ontbrekend: -1 niet gevraagd, -2 niet bereikt, -3 geen antwoord, -4 niet in versie, -5 niet te bepalen, -6 onbekend, -7 n.v.t., -8 weet niet, -9 wil ik niet zeggen.",
+            f"Afgeleide variabelen: {DERIVED_RULE}",
             f"Weging (variabele weight): {book['weighting']['title']}. {book['weighting']['description']}",
             *[f"Let op: {w}" for w in book["weighting"]["warnings"]],
         ]

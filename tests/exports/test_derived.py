@@ -185,6 +185,7 @@ async def test_export_codes_undecided_derived_values_minus_five(
     await session.commit()
     out = tmp_path / "officials.csv"
     await runner.export_to_path(session, plan, out)
+    await session.commit()  # end the export's read snapshot
     frame = pd.read_csv(out, encoding="utf-8-sig").set_index("respondent_id")
     assert sorted(frame.index) == sorted(ids)
     assert not set(below) & set(frame.index)
@@ -201,6 +202,18 @@ async def test_export_codes_undecided_derived_values_minus_five(
     assert counts == {
         code: expected_victim.count(code) for code in set(expected_victim)
     }
+
+    # SPSS: -5 labelled and declared missing, the rule in the file's notes
+    import pyreadstat
+
+    request = request.model_copy(update={"format": ExportFormat.sav})
+    plan = await service.prepare_export(session, request=request, actor="cli:test")
+    await session.commit()
+    await runner.export_to_path(session, plan, tmp_path / "officials.sav")
+    data, meta = pyreadstat.read_sav(str(tmp_path / "officials.sav"), user_missing=True)
+    assert meta.variable_value_labels["victim"][-5] == "Niet te bepalen"
+    assert sorted(data["victim"].astype(int)) == sorted(expected_victim)
+    assert "Afgeleide variabelen" in " ".join(meta.notes)
 
 
 def test_a_decided_value_is_what_routing_used() -> None:
@@ -280,3 +293,34 @@ blocks:
     cq = loader.load_text(text, "t.yaml")
     value = DecidingEnv(cq, answers, {}).decided("d")  # no tier: unknown
     assert value is expected or value == expected
+
+
+def test_the_cache_gives_what_a_fresh_decision_gives() -> None:
+    """Scripted, partial and random respondents: cached value == fresh ``decide``."""
+    import random
+
+    import numpy as np
+
+    from app.demo.officials import SimulatedOfficial
+    from app.demo.simulate import walk
+    from app.exports.derived_cache import DerivedCache
+    from app.questionnaires import loader
+
+    cq = loader.load_text(monitor_file("officials", "2024"), "officials.yaml")
+    cache = DerivedCache(cq, max_entries=50)  # small: entries are also evicted
+    rng, answers_rng = random.Random(3), np.random.default_rng(3)
+    logs = [script(cq, RAADSLID, a, stop).answers for a, stop, _ in SCRIPTS.values()]
+    for n in range(400):
+        official = SimulatedOfficial(answers_rng, RAADSLID)
+        answerer = official.answer if n % 2 else None  # half answer at random
+        stop = rng.choice([None, None, 6, 12, 20])
+        logs.append(
+            walk(
+                cq, RAADSLID, rng, stop_after=stop, skip_rate=0.2, answerer=answerer
+            ).answers
+        )
+    for answers in logs + logs:  # the second round hits
+        cached = cache.values(DERIVED, answers, RAADSLID)
+        fresh = DecidingEnv(cq, answers, RAADSLID)
+        assert cached == {d: fresh.decided(d) for d in DERIVED}
+    assert cache.hits > cache.misses
