@@ -12,7 +12,7 @@ Only started responses of real (not test, not revoked) invitations count.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,10 @@ from app.responses.paradata import page_times
 from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
 
 _VERSIONS = CompiledVersions()
+_RESUME: OrderedDict[tuple[int, dt.datetime], str | None] = OrderedDict()
+"""Resume page per (response, last save): a response not saved since is not
+routed again (per process, bounded)."""
+_RESUME_SIZE = 500_000
 
 
 @dataclass(frozen=True)
@@ -95,16 +99,36 @@ async def burden_by_version(
                 Response.id,
                 Response.version_id,
                 Response.status,
-                Response.answers,
                 Response.submitted_pages,
                 Response.updated_at,
-                Invitation.attributes,
-                *attribute_columns,
             )
             .join(Invitation, Invitation.id == Response.invitation_id)
             .where(*where)
         )
     ).all()
+    # Answers and attributes only where routing must find the resume page, and
+    # only for responses saved since the last look (``_RESUME``).
+    todo = [
+        r.id
+        for r in rows
+        if r.status != "complete" and (r.id, r.updated_at) not in _RESUME
+    ]
+    inputs: dict[int, tuple[dict, dict]] = {}  # type: ignore[type-arg]
+    for start in range(0, len(todo), 5000):
+        chunk = await session.execute(
+            select(
+                Response.id, Response.answers, Invitation.attributes, *attribute_columns
+            )
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(Response.id.in_(todo[start : start + 5000]))
+        )
+        for row in chunk:
+            attributes = dict(row.attributes or {})
+            for name in ATTRIBUTE_COLUMNS:
+                value = getattr(row, name)
+                if value is not None:
+                    attributes[name] = value
+            inputs[row.id] = (dict(row.answers or {}), attributes)
     visits: dict[int, list[tuple[str, dt.datetime | None, dt.datetime | None]]] = (
         defaultdict(list)
     )
@@ -135,14 +159,17 @@ async def burden_by_version(
         complete = row.status == "complete"
         resume = None
         if not complete:
-            attributes = dict(row.attributes or {})
-            for name in ATTRIBUTE_COLUMNS:
-                value = getattr(row, name)
-                if value is not None:
-                    attributes[name] = value
-            resume = routing.first_unanswered_page_id(
-                cq, dict(row.answers or {}), attributes, set(submitted)
-            )
+            key = (row.id, row.updated_at)
+            if key in _RESUME:
+                resume = _RESUME[key]
+            else:
+                answers, attributes = inputs[row.id]
+                resume = routing.first_unanswered_page_id(
+                    cq, answers, attributes, set(submitted)
+                )
+                _RESUME[key] = resume
+                if len(_RESUME) > _RESUME_SIZE:
+                    _RESUME.popitem(last=False)
         by_version[version_id].append(
             Trace(
                 complete=complete,

@@ -11,7 +11,9 @@ same maximum-likelihood fit as ``Logit`` on one row per invitation, at the cost
 of a few hundred rows instead of a million. Columns that are linear
 combinations of others (a function lies within one tier) are dropped before
 fitting; categories without any respondent give propensities near 0 (the fit
-warns of separation; the fitted values are still the right limit).
+warns of separation; the fitted values are still the right limit). A
+saturated model (as many independent columns as cells) is not iterated: its
+fitted values are the cells' own response rates.
 
 With N eligible invitations (design weights 1) and ρ̄ the mean propensity:
 
@@ -131,6 +133,10 @@ def propensities(cells: Sequence[Cell], variables: Sequence[str]) -> np.ndarray:
     x, _ = _design(cells, variables)
     if x.shape[1] == 1:  # no variable with two categories: one rate for all
         return np.full(len(cells), y.sum() / n.sum())
+    if x.shape[1] == len(cells):
+        # saturated (one parameter per cell, e.g. function within tier): the
+        # maximum-likelihood fit reproduces each cell's own rate exactly
+        return y / n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
