@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.staff.models import Role
-from tests.fixtures.browser import live_server, run_async
+from tests.fixtures.browser import axe_violations, live_server, run_async
 from tests.fixtures.monitoring import create_wave, invite_contact
 from tests.fixtures.paradata import FORMS, PAGE_OF
 from tests.fixtures.staff import PASSWORD, create_staff
@@ -52,6 +52,15 @@ def arrange(settings: Settings) -> list[str]:
                     status="response" if i < responded else "invited",
                     response_at=DAY if i < responded else None,
                 )
+        await invite_contact(
+            session,
+            settings,
+            wave=wave,
+            name="Onbestelbaar Persoon",
+            email="weg@gemeente.test",
+            function="raadslid",
+            undeliverable=True,
+        )
         version = await publish_text(session)
         mini = await make_wave(session, version)
         tokens = [(await invite(session, settings, mini))[1] for _ in range(3)]
@@ -121,3 +130,35 @@ def test_manager_steers_from_break_off_and_r_indicator(
         )
         page.get_by_role("button", name="Toevoegen als concept").click()
         expect(page.locator("main")).to_contain_text("herinnering-raadsleden")
+
+
+def test_steering_pages_have_no_serious_accessibility_violations(
+    browser: Browser, browser_settings: Settings
+) -> None:
+    tokens = arrange(browser_settings)
+    with live_server(browser_settings) as base:
+        respond(base, tokens[1], ["p_intro"])
+        context = browser.new_context(bypass_csp=True, locale="nl-NL")
+        page = context.new_page()
+        page.goto(f"{base}/staff/login")
+        page.fill("#email", "fieldwork_manager@veldwerk.test")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("main h1")).to_contain_text("Welkom")
+        problems: list[str] = []
+        for path in (
+            "/staff/monitor/w2024/mini/uitval",
+            "/staff/monitor/miv-2024/officials",
+            "/staff/waves/miv-2024/mailings?questionnaire=officials&functions=raadslid",
+            "/staff/waves/miv-2024/onbestelbaar",
+        ):
+            page.goto(base + path)
+            problems += [
+                f"{path}: {p}"
+                for p in axe_violations(page)
+                # the monitor's existing scroll boxes (curve and split tables)
+                # are made keyboard-reachable under issue 13, not here
+                if not p.startswith("scrollable-region-focusable")
+            ]
+        context.close()
+        assert problems == []
