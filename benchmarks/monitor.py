@@ -37,16 +37,19 @@ from app.cli_support import upgrade_database
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, session_scope
 from app.main import create_app
-from app.monitoring import queries, service, tallies
+from app.monitoring import balance, queries, service, tallies
 from app.monitoring.reference import SHIPPED, parse_reference_csv
 from app.samples import service as samples_service
 from app.staff import service as staff_service
 from app.staff.models import Role
 from benchmarks.monitor_data import fill
+from benchmarks.steering_data import add_responses
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "benchmark password 0123456789"  # noqa: S105 - a throwaway account
 WAVE = "bench-2024"
+BREAKOFF_RESPONSES = 20_000
+"""Started responses with page visits for the break-off view (``--breakoff``)."""
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -71,7 +74,7 @@ async def timed(runs: int, action: Callable[[], Awaitable[Any]]) -> list[float]:
 
 
 async def prepare(
-    settings: Settings, engine: AsyncEngine, count: int
+    settings: Settings, engine: AsyncEngine, count: int, breakoff: int
 ) -> dict[str, float]:
     facts: dict[str, float] = {}
     sessionmaker = create_sessionmaker(engine)
@@ -114,6 +117,11 @@ async def prepare(
         while await tallies.fold_deltas(session):
             pass
     facts["first_fold_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    facts["breakoff_responses"] = await add_responses(
+        engine, wave_slug=WAVE, count=breakoff
+    )
+    facts["breakoff_fill_s"] = time.perf_counter() - start
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -165,6 +173,12 @@ async def measure(settings: Settings, engine: AsyncEngine, runs: int) -> dict[st
             results["CSV main, suppressed"] = await timed(
                 runs, lambda: get(f"{page}/download?table=main&suppress=true")
             )
+            results["break-off page (uitval)"] = await timed(
+                max(3, runs // 3), lambda: get(f"{page}/uitval")
+            )
+            results["break-off CSV"] = await timed(
+                max(3, runs // 3), lambda: get(f"{page}/uitval/download")
+            )
             results["page after 500 changes"] = await _after_changes(
                 engine, runs, lambda: get(page)
             )
@@ -179,6 +193,16 @@ async def measure(settings: Settings, engine: AsyncEngine, runs: int) -> dict[st
 
     results["for comparison: live GROUP BY over invitations"] = await timed(
         max(3, runs // 5), live_count
+    )
+
+    async def r_cold() -> None:
+        balance._CACHE.clear()  # every fit done again, as on a day's first poll
+        async with session_scope(sessionmaker) as session:
+            wave = await samples_service.require_wave(session, WAVE)
+            await service.build_monitor(session, wave=wave, questionnaire="officials")
+
+    results["monitor build, R-indicator fits not cached"] = await timed(
+        max(3, runs // 3), r_cold
     )
     async with session_scope(sessionmaker) as session:
         wave = await samples_service.require_wave(session, WAVE)
@@ -286,7 +310,7 @@ async def run_backend(kind: str, args: argparse.Namespace) -> None:
     try:
         await asyncio.to_thread(upgrade_database, settings)
         engine = create_engine(url)
-        facts = await prepare(settings, engine, args.invitations)
+        facts = await prepare(settings, engine, args.invitations, args.breakoff)
         results = await measure(settings, engine, args.runs)
         results.update(await writer_cost(engine, args.runs))
         report(kind, args, facts, results)
@@ -316,6 +340,10 @@ def report(
         f"   bulk load {facts['fill_s']:.1f} s ({rate:,.0f} rows/s, triggers included)"
     )
     print(
+        f"   break-off data: {facts['breakoff_responses']:,.0f} started responses "
+        f"with page visits in {facts['breakoff_fill_s']:.1f} s"
+    )
+    print(
         f"   tally deltas after the load: {facts['deltas_after_load']:,.0f}; "
         f"first fold {facts['first_fold_s']:.2f} s"
     )
@@ -338,6 +366,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invitations", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--breakoff",
+        type=int,
+        default=BREAKOFF_RESPONSES,
+        help="started responses with page visits for the break-off view",
+    )
     parser.add_argument(
         "--db",
         nargs="+",

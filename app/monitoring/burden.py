@@ -156,6 +156,7 @@ def build_report(
     optional_blocks = list(dict.fromkeys(optional_order))
     block_titles = {p.block_id: p.block_title for p in pages}
     routes: dict[tuple[str, ...], RouteBurden] = {}
+    route_blocks: dict[tuple[str, ...], tuple[str, ...]] = {}
     cutoff = now - dt.timedelta(hours=quiet_hours)
     started = complete = left = busy = 0
     for trace in traces:
@@ -174,11 +175,11 @@ def build_report(
                 burden.times.append(seconds)
         if trace.complete:
             complete += 1
-            blocks = tuple(
-                b
-                for b in optional_blocks
-                if any(info[p].block_id == b for p in trace.route if p in info)
-            )
+            blocks = route_blocks.get(trace.route)
+            if blocks is None:
+                present = {info[p].block_id for p in trace.route if p in info}
+                blocks = tuple(b for b in optional_blocks if b in present)
+                route_blocks[trace.route] = blocks
             route = routes.get(blocks)
             if route is None:
                 route = RouteBurden(

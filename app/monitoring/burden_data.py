@@ -12,7 +12,7 @@ Only started responses of real (not test, not revoked) invitations count.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -33,10 +33,14 @@ from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.models import QuestionnaireVersion
 from app.questionnaires.service import CompiledVersions
 from app.responses.models import PageVisit, Response
-from app.responses.paradata import page_times
+from app.responses.paradata import seconds_between
 from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
 
 _VERSIONS = CompiledVersions()
+_RESUME: OrderedDict[tuple[int, dt.datetime], str | None] = OrderedDict()
+"""Resume page per (response, last save): a response not saved since is not
+routed again (per process, bounded)."""
+_RESUME_SIZE = 500_000
 
 
 @dataclass(frozen=True)
@@ -89,38 +93,62 @@ async def burden_by_version(
     closed = wave.closes_on is not None and today > wave.closes_on
     where = _real_invitations(wave.id, questionnaire)
     attribute_columns = [getattr(Invitation, c) for c in ATTRIBUTE_COLUMNS]
+    connection = await session.connection()  # Core rows: no ORM loading cost
     rows = (
-        await session.execute(
+        await connection.execute(
             select(
                 Response.id,
                 Response.version_id,
                 Response.status,
-                Response.answers,
                 Response.submitted_pages,
                 Response.updated_at,
-                Invitation.attributes,
-                *attribute_columns,
             )
             .join(Invitation, Invitation.id == Response.invitation_id)
             .where(*where)
         )
     ).all()
-    visits: dict[int, list[tuple[str, dt.datetime | None, dt.datetime | None]]] = (
-        defaultdict(list)
-    )
-    visit_rows = await session.execute(
+    # Answers and attributes only where routing must find the resume page, and
+    # only for responses saved since the last look (``_RESUME``).
+    todo = [
+        r.id
+        for r in rows
+        if r.status != "complete" and (r.id, r.updated_at) not in _RESUME
+    ]
+    inputs: dict[int, tuple[dict, dict]] = {}  # type: ignore[type-arg]
+    for start in range(0, len(todo), 5000):
+        chunk = await connection.execute(
+            select(
+                Response.id, Response.answers, Invitation.attributes, *attribute_columns
+            )
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(Response.id.in_(todo[start : start + 5000]))
+        )
+        for row in chunk:
+            attributes = dict(row.attributes or {})
+            for name in ATTRIBUTE_COLUMNS:
+                value = getattr(row, name)
+                if value is not None:
+                    attributes[name] = value
+            inputs[row.id] = (dict(row.answers or {}), attributes)
+    # Seconds per page worked out by the database: decoding two timestamps
+    # per page visit cost more than everything else here.
+    times: dict[int, dict[str, float | None]] = defaultdict(dict)
+    visit_rows = await connection.execute(
         select(
             PageVisit.response_id,
             PageVisit.page_id,
-            PageVisit.first_shown_at,
-            PageVisit.first_submitted_at,
+            seconds_between(
+                connection.dialect.name,
+                PageVisit.first_shown_at,
+                PageVisit.first_submitted_at,
+            ),
         )
         .join(Response, Response.id == PageVisit.response_id)
         .join(Invitation, Invitation.id == Response.invitation_id)
         .where(*where)
     )
-    for response_id, page_id, shown, submitted in visit_rows:
-        visits[response_id].append((page_id, shown, submitted))
+    for response_id, page_id, seconds in visit_rows:
+        times[response_id][page_id] = None if seconds is None else float(seconds)
     by_version: dict[int, list[Trace]] = defaultdict(list)
     compiled: dict[int, CompiledQuestionnaire] = {}
     for row in rows:
@@ -135,21 +163,24 @@ async def burden_by_version(
         complete = row.status == "complete"
         resume = None
         if not complete:
-            attributes = dict(row.attributes or {})
-            for name in ATTRIBUTE_COLUMNS:
-                value = getattr(row, name)
-                if value is not None:
-                    attributes[name] = value
-            resume = routing.first_unanswered_page_id(
-                cq, dict(row.answers or {}), attributes, set(submitted)
-            )
+            key = (row.id, row.updated_at)
+            if key in _RESUME:
+                resume = _RESUME[key]
+            else:
+                answers, attributes = inputs[row.id]
+                resume = routing.first_unanswered_page_id(
+                    cq, answers, attributes, set(submitted)
+                )
+                _RESUME[key] = resume
+                if len(_RESUME) > _RESUME_SIZE:
+                    _RESUME.popitem(last=False)
         by_version[version_id].append(
             Trace(
                 complete=complete,
                 last_saved_at=row.updated_at,
                 route=tuple(submitted),
                 resume_page=resume,
-                times=page_times(visits.get(row.id, ())),
+                times=times.get(row.id, {}),
             )
         )
     labels = dict(

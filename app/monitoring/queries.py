@@ -86,6 +86,41 @@ async def curve_counts(
     return [(code, hour, int(n)) for code, hour, n in rows]
 
 
+async def curve_cells(
+    session: AsyncSession, *, wave_id: int, questionnaire: str
+) -> list[tuple[dict[str, str], str, int]]:
+    """(values of every curve key, UTC hour, responses): the curve tallies by
+    all their keys at once, for the R-indicator per day."""
+    keys = list(CURVE_KEYS)
+    folded = select(
+        *(getattr(MonitorCurveCount, k) for k in keys),
+        MonitorCurveCount.response_hour,
+        MonitorCurveCount.n,
+    ).where(
+        MonitorCurveCount.wave_id == wave_id,
+        MonitorCurveCount.questionnaire == questionnaire,
+    )
+    pending = select(
+        *(getattr(MonitorDelta, k) for k in keys),
+        MonitorDelta.response_hour,
+        MonitorDelta.delta.label("n"),
+    ).where(
+        MonitorDelta.wave_id == wave_id,
+        MonitorDelta.questionnaire == questionnaire,
+        MonitorDelta.response_hour != "",
+    )
+    both = union_all(folded, pending).subquery()
+    columns = [both.c[k] for k in keys] + [both.c.response_hour]
+    total = func.sum(both.c.n)
+    rows = await session.execute(
+        select(*columns, total).group_by(*columns).having(total != 0)
+    )
+    return [
+        ({k: row[i] for i, k in enumerate(keys)}, row[len(keys)], int(row[-1]))
+        for row in rows
+    ]
+
+
 async def tallied_questionnaires(
     session: AsyncSession,
 ) -> list[tuple[int, str, int, int]]:

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotFound
 from app.monitoring import (
+    balance,
     burden_routes,
     downloads,
     followup_routes,
@@ -81,6 +82,7 @@ async def _view_context(
         "refresh_ms": int(settings.monitor_refresh_seconds * 1000),
         "min_cell": settings.disclosure_k,
         **views.TEMPLATE_HELPERS,
+        **balance.TEMPLATE_HELPERS,
     }
 
 

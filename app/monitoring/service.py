@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import utcnow
 from app.errors import NotFound
 from app.monitoring import queries, tallies
+from app.monitoring.balance import Balance, build_balance
 from app.monitoring.chart import CurveChart, Marker, Series, curve_chart, day_range
 from app.monitoring.layouts import DIMENSIONS, LAYOUTS, Dimension, Layout, layout_for
 from app.monitoring.models import ReferenceCount
@@ -65,6 +66,7 @@ class MonitorView:
     edition: str | None
     editions: list[str]
     generated_at: dt.datetime
+    balance: Balance | None = None
 
 
 def _groups(counts: list[tallies.GroupCount]) -> list[Group]:
@@ -145,6 +147,19 @@ async def build_monitor(
         now=now or utcnow(),
     )
     tables["curve"] = curve_view(chart)
+    zone = ZoneInfo(wave.timezone or "Europe/Amsterdam")
+    balance = await build_balance(
+        session,
+        wave_slug=wave.slug,
+        wave_id=wave.id,
+        questionnaire=questionnaire,
+        timezone=zone,
+        groups=groups,
+        days=[row.day for row in chart.table],
+        markers=await queries.mailing_markers(
+            session, wave_id=wave.id, questionnaire=questionnaire
+        ),
+    )
     return MonitorView(
         wave=wave,
         questionnaire=questionnaire,
@@ -156,6 +171,7 @@ async def build_monitor(
         edition=chosen,
         editions=editions,
         generated_at=now or utcnow(),
+        balance=balance,
     )
 
 

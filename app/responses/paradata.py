@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Float, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.responses.models import PageVisit
@@ -36,6 +36,19 @@ def page_times(visits: Iterable[Visit]) -> dict[str, float | None]:
         else:
             out[page_id] = (submitted - shown).total_seconds()
     return out
+
+
+def seconds_between(
+    dialect: str, start: ColumnElement[dt.datetime], end: ColumnElement[dt.datetime]
+) -> ColumnElement[float]:
+    """``end - start`` in seconds, computed by the database (NULL if either is).
+
+    SQLite stores naive UTC text, which ``julianday`` reads; PostgreSQL has
+    ``timestamptz`` and ``EXTRACT(EPOCH ...)``.
+    """
+    if dialect == "sqlite":
+        return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
+    return cast(func.extract("epoch", end - start), Float)
 
 
 def usable(seconds: float | None, pause_seconds: float = PAUSE_SECONDS) -> bool:
