@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     downloads show no cell based on fewer than k people."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
+    retention_days_after_close: int = Field(default=90, ge=0)
+    """Contact data of a wave are purged automatically (by the worker) this many
+    days after fieldwork closes, unless a manager postpones it with a reason."""
     smtp: SmtpSettings = SmtpSettings()
     worker: WorkerSettings = WorkerSettings()
     samples: SamplesSettings = SamplesSettings()
