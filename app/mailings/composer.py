@@ -137,6 +137,7 @@ def template_context(
     return {
         "salutation": salutation_for(recipient),
         "survey_url": recipient.survey_url,
+        "privacy_url": recipient.survey_url.rstrip("/") + "/privacy",
         "unsubscribe_url": (
             f"{settings.base_url.rstrip('/')}/u/test"
             if is_test
@@ -182,7 +183,7 @@ def render(
     return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
 
 
-PERSONAL_FIELDS = ("survey_url", "unsubscribe_url")
+PERSONAL_FIELDS = ("survey_url", "unsubscribe_url", "privacy_url")
 
 
 class CachedRenderer:

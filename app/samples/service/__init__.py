@@ -69,6 +69,7 @@ from app.samples.service.waves import (
     require_wave,
     set_wave_version,
     update_wave,
+    wave_by_id,
     wave_overview,
     wave_questionnaires,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "token_columns",
     "update_wave",
     "verify_sample",
+    "wave_by_id",
     "wave_overview",
     "wave_questionnaires",
     "withdraw_invitation",
