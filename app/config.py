@@ -232,6 +232,18 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(default=256, ge=16)
     """Largest request body (forms of respondents and staff); uploads of files
     have their own limits (``samples.max_upload_mb``). Larger bodies get 413."""
+    retention_days_after_close: int = Field(default=90, ge=0)
+    """Contact data of a wave are purged automatically (by the worker) this many
+    days after fieldwork closes, unless a manager postpones it with a reason."""
+    privacy_controller: str = (
+        "het Ministerie van Binnenlandse Zaken en Koninkrijksrelaties (opdrachtgever)"
+    )
+    """Who is responsible for the data (the privacy notice names them)."""
+    privacy_researcher: str = "het onderzoeksbureau dat het veldwerk uitvoert"
+    """Who carries out the survey and sees contact data."""
+    privacy_contact: str = "privacy@veldwerk.test"
+    """Where respondents ask for access or erasure (privacy notice, accessibility
+    statement)."""
     smtp: SmtpSettings = SmtpSettings()
     worker: WorkerSettings = WorkerSettings()
     samples: SamplesSettings = SamplesSettings()

@@ -128,6 +128,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.mailings.public_routes import router as mailings_public_router
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
+    from app.notices.routes import router as notices_router
     from app.questionnaires.routes import router as questionnaires_router
     from app.reports.routes import router as reports_router
     from app.responses.routes import router as responses_router
@@ -139,6 +140,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(responses_router)
     app.include_router(mailings_public_router)
     app.include_router(reviews_public_router)
+    app.include_router(notices_router)
     app.include_router(staff_router, prefix="/staff")
     app.include_router(questionnaires_router, prefix="/staff")
     app.include_router(samples_router, prefix="/staff")

@@ -137,6 +137,7 @@ def template_context(
     return {
         "salutation": salutation_for(recipient),
         "survey_url": recipient.survey_url,
+        "privacy_url": recipient.survey_url.rstrip("/") + "/privacy",
         "unsubscribe_url": (
             f"{settings.base_url.rstrip('/')}/u/test"
             if is_test
@@ -202,7 +203,7 @@ def _refuse_questionnaire_pipes(env: ImmutableSandboxedEnvironment, name: str) -
         )
 
 
-PERSONAL_FIELDS = ("survey_url", "unsubscribe_url")
+PERSONAL_FIELDS = ("survey_url", "unsubscribe_url", "privacy_url")
 REDACTED_LINKS = {
     "survey_url": "https://link-verwijderd.invalid/vragenlijst",
     "unsubscribe_url": "https://link-verwijderd.invalid/afmelden",

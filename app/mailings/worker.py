@@ -41,12 +41,14 @@ from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Tr
 from app.monitoring.tasks import fold_monitor_deltas
 from app.samples import tokens
 from app.samples.models import Wave
+from app.samples.tasks import purge_expired_contacts
 
 log = logging.getLogger(__name__)
 
 MAX_INLINE_WAIT = 3.0
 """Longer waits for a domain's rate are deferred (row back to the queue)."""
 WAVE_CACHE_SECONDS = 30.0
+RETENTION_CHECK_SECONDS = 60.0
 IDLE_HORIZON = dt.timedelta(seconds=10)
 PIPELINE = 2
 """Chunks in flight per worker: at most PIPELINE × handoff_chunk mails can
@@ -99,6 +101,7 @@ class MailWorker:
         self._relay_down_until: dt.datetime | None = None
         self._relay_strikes = 0
         self._last_reap = 0.0
+        self._last_retention = -RETENTION_CHECK_SECONDS
 
     def stop(self) -> None:
         self.stopping.set()
@@ -486,6 +489,16 @@ class MailWorker:
             await fold_monitor_deltas(self.sessionmaker)
         except Exception:
             log.exception("could not fold the monitor's tallies")
+        # Contact data past their retention date go, once a minute at most.
+        if time.monotonic() - self._last_retention >= RETENTION_CHECK_SECONDS:
+            self._last_retention = time.monotonic()
+            try:
+                purged = await purge_expired_contacts(self.sessionmaker, self.settings)
+            except Exception:
+                log.exception("could not purge contact data past retention")
+            else:
+                for slug in purged:
+                    log.info("contact data of wave %s purged (retention date)", slug)
 
     async def _heartbeat(self) -> None:
         interval = self.settings.worker.lease_seconds / 3

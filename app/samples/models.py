@@ -39,6 +39,11 @@ class Wave(TimestampMixin, Base):
     closes_on: Mapped[dt.date | None] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
     contacts_purged_at: Mapped[dt.datetime | None]
+    contacts_retention_on: Mapped[dt.date | None] = mapped_column(Date)
+    """Purge contact data on this day (set when a manager postpones the purge;
+    otherwise ``closes_on`` + ``Settings.retention_days_after_close``)."""
+    retention_note: Mapped[str | None] = mapped_column(String(500))
+    """Why the purge was postponed (also in the audit log)."""
 
 
 class WaveQuestionnaire(Base):
@@ -166,6 +171,9 @@ class Invitation(TimestampMixin, Base):
     # monitoring domain; such invitations leave the response-rate denominators
     ineligible_at: Mapped[dt.datetime | None]
     ineligible_reason: Mapped[str | None] = mapped_column(String(200))
+    erased_at: Mapped[dt.datetime | None]
+    """The person asked for erasure: contact and answers are gone, the link is
+    dead; the row stays as an anonymous count so response rates stay right."""
 
     def attribute_values(self) -> dict[str, Any]:
         """The attributes routing and piping may use (never contact data)."""

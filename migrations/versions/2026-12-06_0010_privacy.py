@@ -1,4 +1,4 @@
-"""privacy: login throttles, two-factor login
+"""privacy: login throttles, two-factor login, retention, erasure
 
 Revision ID: 0010_privacy
 Revises: 0009_steering
@@ -47,9 +47,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stage', sa.String(length=8), nullable=False, server_default='full'))
+    with op.batch_alter_table('waves', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('contacts_retention_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('retention_note', sa.String(length=500), nullable=True))
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased_at', app.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+    with op.batch_alter_table('waves', schema=None) as batch_op:
+        batch_op.drop_column('retention_note')
+        batch_op.drop_column('contacts_retention_on')
     with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
         batch_op.drop_column('stage')
     with op.batch_alter_table('staff_users', schema=None) as batch_op:

@@ -15,11 +15,14 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
+from app.demo.cli import demo_command
 from app.exports import disclosure, runner, service
+from app.exports.cli import export_command
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.staff.models import AuditEvent, Role
 from tests.fixtures.exports import (
@@ -201,3 +204,32 @@ class TestShareableExport:
             (user.email, "working"),
             (user.email, "shareable"),
         ]
+
+
+def test_the_demo_waves_shareable_files_hold_no_rare_combination(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """On the demo wave (real questionnaires, simulated answers)."""
+    settings = settings.model_copy(
+        update={"questionnaires_dir": PROJECT_ROOT / "questionnaires"}
+    )
+    built = CliRunner().invoke(demo_command, ["--small"], obj=settings)
+    assert built.exit_code == 0, built.output
+    checked = 0
+    for questionnaire in ("officials", "employees"):
+        out = tmp_path / f"{questionnaire}.zip"
+        done = CliRunner().invoke(
+            export_command,
+            ["--wave", "mis2024", "--questionnaire", questionnaire, "--format", "csv",
+             "--out", str(out), "--include-partial", "--shareable"],
+            obj=settings,
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert "shareable file" in done.output
+        frame = pd.read_csv(
+            io.BytesIO(zipfile.ZipFile(out).read("data.csv")), keep_default_na=False
+        )
+        if len(frame) >= K:
+            assert smallest_group(frame) >= K, questionnaire
+            checked += 1
+    assert checked >= 1

@@ -99,6 +99,24 @@ class TestTemplates:
                 assert "alleen over groepen" in flat and "herinnering" in flat
                 assert mail.subject and "\n" not in mail.subject
 
+    def test_every_mail_links_the_privacy_notice(self, settings: Settings) -> None:
+        for questionnaire in ("officials", "organisations"):
+            for template in ("invitation", "reminder"):
+                mail = render(settings, template, questionnaire=questionnaire)
+                assert "http://testserver/s/token/privacy" in mail.text
+                assert 'href="http://testserver/s/token/privacy"' in mail.html
+        # the fast path substitutes it per person like the survey link
+        cached = composer.CachedRenderer(settings)
+        for n in (1, 2):
+            who = recipient(survey_url=f"http://testserver/s/t{n}")
+            context = composer.template_context(
+                settings, recipient=who, wave=WAVE, is_test=False
+            )
+            mail = cached.render(
+                questionnaire="officials", template="invitation", context=context
+            )
+            assert f"http://testserver/s/t{n}/privacy" in mail.text
+
     def test_organisation_mail_asks_to_forward(self, settings: Settings) -> None:
         mail = render(
             settings, questionnaire="organisations", organisation="Waterschap <Test>"

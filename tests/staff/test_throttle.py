@@ -26,7 +26,14 @@ from app.main import create_app
 from app.staff import throttle
 from app.staff.models import AuditEvent, LoginAttempt, Role
 from tests.fixtures.browser import free_port
-from tests.fixtures.staff import PASSWORD, create_staff, csrf_from, login
+from tests.fixtures.staff import (
+    PASSWORD,
+    create_staff,
+    csrf_from,
+    give_code,
+    login,
+    totp_code,
+)
 
 WRONG = "not the right password"
 LIMIT = throttle.Limit(
@@ -228,3 +235,44 @@ async def test_forwarded_for_is_believed_only_from_a_configured_proxy(
         ips = set(await session.scalars(select(LoginAttempt.ip)))
         assert expected in ips
     assert ips == {"198.51.100.7", "203.0.113.9"}
+
+
+@pytest.mark.asyncio
+async def test_twenty_simultaneous_wrong_codes_on_two_processes_check_five(
+    session: AsyncSession, settings: Settings, tmp_path: Path
+) -> None:
+    user = await create_staff(session, role=Role.admin, two_factor=True)
+    with two_servers(settings, tmp_path) as urls:
+        clients = [
+            httpx.AsyncClient(base_url=urls[n % 2], timeout=120) for n in range(20)
+        ]
+        try:
+            tokens = []
+            for c in clients:  # each its own half-done login, password given
+                page = await c.get("/staff/login")
+                first = await c.post(
+                    "/staff/login",
+                    data={"email": user.email, "password": PASSWORD,
+                          "csrf_token": csrf_from(page.text), "next": "/staff/"},
+                )  # fmt: skip
+                assert first.headers["location"].startswith("/staff/login/code")
+                tokens.append(csrf_from((await c.get("/staff/login/code")).text))
+
+            async def post(client: httpx.AsyncClient, token: str) -> int:
+                response = await client.post(
+                    "/staff/login/code",
+                    data={"code": "000000", "csrf_token": token, "next": "/staff/"},
+                )
+                return response.status_code
+
+            statuses = Counter(
+                await asyncio.gather(
+                    *(post(c, t) for c, t in zip(clients, tokens, strict=True))
+                )
+            )
+            right = await give_code(clients[0], totp_code())
+        finally:
+            for c in clients:
+                await c.aclose()
+    assert statuses == {401: 5, 429: 15}, statuses
+    assert right.status_code == 429  # the right code waits for the lock too

@@ -97,6 +97,9 @@ class TestEnforcedByRole:
         codes = re.findall(r"<code>([0-9a-f]{5}-[0-9a-f]{5})</code>", right.text)
         assert len(codes) == 10
         assert (await client.get("/staff/waves")).status_code == 200
+        status = await client.get("/staff/2fa")
+        assert "Tweestapsverificatie staat aan" in status.text
+        assert "nog <strong>10</strong> ongebruikte herstelcodes" in status.text
         hashes = list(await session.scalars(select(RecoveryCode.code_hash)))
         assert len(hashes) == 10 and all(h.startswith("$argon2id$") for h in hashes)
         assert not any(code.replace("-", "") in "".join(hashes) for code in codes)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.errors import Conflict, InvalidInput
 from app.samples import service
 from app.samples.deps import VersionEditorDep, WaveDep
@@ -100,6 +101,8 @@ async def show_wave(
             "overview": overview,
             "wave": wave,
             "kinds": list(FrameKind),
+            "retention_on": service.retention_date(wave, request.app.state.settings),
+            "today": utcnow().astimezone(ZoneInfo(wave.timezone)).date(),
             "addable": [
                 q
                 for q in await service.known_questionnaires(session)

@@ -405,7 +405,9 @@ class Purge:
     caught_mails: int = 0
 
 
-async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> Purge:
+async def purge_contacts(
+    session: AsyncSession, *, wave: Wave, actor: Actor, reason: str = "handmatig"
+) -> Purge:
     """Delete a wave's contact data for good, after fieldwork.
 
     Names and addresses go (the ``contacts`` rows and rejected-file reports
@@ -473,6 +475,6 @@ async def purge_contacts(session: AsyncSession, *, wave: Wave, actor: Actor) -> 
         target=wave.slug,
         details={"contacts": result.contacts, "invitations": result.invitations,
                  "rejected_files": result.rejections,
-                 "caught_mails": result.caught_mails},
+                 "caught_mails": result.caught_mails, "reason": reason},
     )  # fmt: skip
     return result

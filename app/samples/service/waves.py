@@ -72,6 +72,13 @@ async def get_wave(session: AsyncSession, slug: str) -> Wave | None:
     return await session.scalar(select(Wave).where(Wave.slug == slug))
 
 
+async def wave_by_id(session: AsyncSession, wave_id: int) -> Wave:
+    wave = await session.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound("Deze wave bestaat niet.")
+    return wave
+
+
 async def require_wave(session: AsyncSession, slug: str) -> Wave:
     wave = await get_wave(session, slug)
     if wave is None:
