@@ -21,6 +21,7 @@ from app.mailings.models import CaughtMail, OutboxMessage
 from app.mailings.schemas import Audience
 from app.mailings.worker import MailWorker
 from app.monitoring import service as monitoring_service
+from app.samples import tokens
 from app.samples.models import Contact, Invitation, Wave
 from app.staff.models import AuditEvent, Role
 from tests.fixtures.mailings import (
@@ -89,7 +90,7 @@ async def test_corrected_person_gets_the_invitation_with_the_same_link(
 ) -> None:
     wave, person_id, token = await bounced_person(session, settings)
     before = await invitation(session, person_id)
-    token_hash = before.token_hash
+    token_hash, nonce = before.token_hash, before.token_nonce
     wave = await open_wave(session)
     done = await corrections.correct_address(
         session,
@@ -102,7 +103,7 @@ async def test_corrected_person_gets_the_invitation_with_the_same_link(
     await session.commit()
     assert done.resent
     after = await invitation(session, person_id)
-    assert after.token_hash == token_hash
+    assert after.token_hash == token_hash and after.token_nonce == nonce
     assert after.undeliverable_at is None and after.address_corrected_at is not None
     assert after.first_mailed_at is None
     contact = await session.get(Contact, after.contact_id)
@@ -110,7 +111,18 @@ async def test_corrected_person_gets_the_invitation_with_the_same_link(
     await run_worker(settings)
     mails = await caught_to(session)
     assert [to for to, _ in mails] == [OLD, NEW]
-    assert f"/s/{token}" in mails[1][1].replace("=\n", "")
+    # the catcher keeps mails with personal links redacted; the link is
+    # re-derived from the unchanged nonce, so it is the one the person had
+    assert tokens.derive_token(settings.secret_key.get_secret_value(), nonce) == token
+    [resent] = (
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.dedup_key.like("%:correction:%"),
+                OutboxMessage.status == "sent",
+            )
+        )
+    ).all()
+    assert resent.invitation_id == person_id
     assert (await invitation(session, person_id)).first_mailed_at is not None
     # a second correction request is refused: the address is no longer bounced
     wave = await open_wave(session)
