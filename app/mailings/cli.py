@@ -131,7 +131,7 @@ def _plan_lines(plan: service.Plan) -> list[str]:
         m = item.mailing
         lines.append("")
         lines.append(
-            f"{m.name} [{m.questionnaire} {m.kind}, {m.status_enum.label}] "
+            f"{m.name} [{m.questionnaire} {m.kind}, {item.progress.label}] "
             f"{item.rule.describe()}; doelgroep {item.audience.describe()}; "
             f"bereik nu {item.reach_total}"
         )
@@ -380,7 +380,7 @@ def status_command(settings: Settings, wave_slug: str) -> None:
                 if k not in ("total", "open")
             )
             lines.append(
-                f"{item.mailing.name} [{item.mailing.status_enum.label}]: {counts or 'niets in de wachtrij'}"
+                f"{item.mailing.name} [{item.progress.label}]: {counts or 'niets in de wachtrij'}"
             )
         unknown = await delivery.list_unknown(session, settings, wave=wave)
         lines.append(f"onbekend lot: {len(unknown)}")

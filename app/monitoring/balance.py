@@ -278,7 +278,7 @@ def balance_chart(balance: Balance, timezone: str) -> BalanceChart | None:
             f"R-indicator aan het eind van elke dag vanaf {first:%d-%m-%Y}, naar "
             f"{', '.join(DIMENSIONS[v].label.lower() for v in balance.day_variables)}; "
             f"laatste waarde {nl_decimal(last.r or 0, 3)} op {last.day:%d-%m-%Y}. "
-            "Gestippelde lijnen: mailings."
+            "Gestippelde lijnen: verzendingen."
         ),
     )
 
