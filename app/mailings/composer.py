@@ -207,6 +207,7 @@ PERSONAL_FIELDS = ("survey_url", "unsubscribe_url", "privacy_url")
 REDACTED_LINKS = {
     "survey_url": "https://link-verwijderd.invalid/vragenlijst",
     "unsubscribe_url": "https://link-verwijderd.invalid/afmelden",
+    "privacy_url": "https://link-verwijderd.invalid/privacy",
 }
 """What the catcher stores instead of the personal links: a copy of the
 database must not open anyone's survey. Staff pages put the links back,

@@ -373,6 +373,7 @@ async def caught_mail_view(
     base = settings.base_url.rstrip("/")
     restored = {
         composer.REDACTED_LINKS["survey_url"]: survey,
+        composer.REDACTED_LINKS["privacy_url"]: survey.rstrip("/") + "/privacy",
         composer.REDACTED_LINKS["unsubscribe_url"]: f"{base}/u/test"
         if is_test
         else links.unsubscribe_url(settings, invitation.id),

@@ -6,6 +6,7 @@ The roles are set explicitly here, as production does by default.
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import httpx
@@ -42,7 +43,7 @@ def test_production_enforces_it_for_roles_that_see_people_by_default() -> None:
     production = Settings(
         _env_file=None,  # type: ignore[call-arg]
         environment="production",
-        secret_key="x" * 64,
+        secret_key=secrets.token_urlsafe(48),  # production refuses weak keys
     )
     assert production.effective_two_factor_roles == set(ROLES)
     assert Settings(_env_file=None).effective_two_factor_roles == set()  # type: ignore[call-arg]
