@@ -11,7 +11,19 @@ import pytest
 from app.reports import reference
 
 HEADER = "table,row,column,edition,percent,n,source,n_source,note\n"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = next(
+    (
+        p
+        for p in (
+            Path(__file__).resolve().parents[3] / "shared" / "seeds",
+            Path("/work/shared/seeds"),
+        )
+        if p.is_dir()
+    ),
+    Path("shared/seeds"),
+)
+"""The report and factsheet texts, in ``shared/`` beside the checkout (as on a
+developer's machine and in CI)."""
 REPORT = SEEDS / "000_816849b79ae26b0e.txt"
 FACTSHEET = SEEDS / "001_c21367dd10a010f8.txt"
 
