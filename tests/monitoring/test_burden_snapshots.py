@@ -298,3 +298,31 @@ async def test_cli_refreshes_a_wave(
         obj=settings,
     )
     assert result.exit_code != 0
+
+
+async def test_a_view_stored_before_closing_is_recomputed_once_after(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    wave = await scripted_wave(client, session, settings)
+    first = await burden_snapshots.current_or_refresh(
+        session, wave=wave, questionnaire="mini"
+    )
+    await session.commit()
+    assert not first.closed and first.versions[0].report.busy == 4
+    # Stored again: the page reads it as it is.
+    again = await burden_snapshots.current_or_refresh(
+        session, wave=wave, questionnaire="mini"
+    )
+    assert again.computed_at == first.computed_at
+    # The wave closes: the busy respondents now count as left, without waiting.
+    wave.closes_on = dt.date.today() - dt.timedelta(days=3)
+    await session.commit()
+    closed = await burden_snapshots.current_or_refresh(
+        session, wave=wave, questionnaire="mini"
+    )
+    await session.commit()
+    assert closed.closed and closed.computed_at > first.computed_at
+    report = closed.versions[0].report
+    assert (report.left, report.busy) == (4, 0)
+    row = await session.get(BurdenSnapshot, (wave.id, "mini"), populate_existing=True)
+    assert row is not None and row.closed and row.stale_after is None
