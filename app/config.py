@@ -229,6 +229,10 @@ class Settings(BaseSettings):
     person)."""
     monitor_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
     """How often an open monitor page fetches fresh figures (htmx polling)."""
+    burden_refresh_seconds: float = Field(default=300.0, ge=10, le=86400)
+    """How often the mail worker looks for stale break-off views of open waves
+    and recomputes them (only those whose responses changed, or whose busy
+    respondents passed the quiet hours); see docs/monitor.md."""
     max_body_kb: int = Field(default=256, ge=16)
     """Largest request body (forms of respondents and staff); uploads of files
     have their own limits (``samples.max_upload_mb``). Larger bodies get 413."""

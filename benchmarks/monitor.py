@@ -1,7 +1,7 @@
 """Benchmark: the fieldwork monitor with a million invitations.
 
     PYTHONPATH=. python -m benchmarks.monitor [--invitations 1000000] [--runs 30]
-        [--db postgresql sqlite] [--explain]
+        [--db postgresql sqlite] [--explain] [--only-breakoff]
 
 For each database: a fresh database is migrated, one wave is filled with
 ``--invitations`` invitations in realistic states (``monitor_data``), and the
@@ -13,6 +13,11 @@ fold of the bulk load's tally deltas, pages right after a burst of changes
 (which fold on read), and, for comparison, the live grouped count over
 ``invitations`` that the tallies replace. Prints ms (p50 / p95 / mean) and
 ratios to the home page. Timings only; nothing is asserted.
+
+The break-off page and CSV read a stored view (``burden_snapshots``); also
+timed are what keeps it: the full computation (which every request did
+before the views were stored), the worker's staleness check when nothing
+changed, and a refresh. ``--only-breakoff`` times only those and the baselines.
 """
 
 from __future__ import annotations
@@ -31,13 +36,20 @@ import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.cli_support import upgrade_database
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, session_scope
 from app.main import create_app
-from app.monitoring import balance, queries, service, tallies
+from app.monitoring import (
+    balance,
+    burden_data,
+    burden_snapshots,
+    queries,
+    service,
+    tallies,
+)
 from app.monitoring.reference import SHIPPED, parse_reference_csv
 from app.samples import service as samples_service
 from app.staff import service as staff_service
@@ -62,8 +74,10 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def timed(runs: int, action: Callable[[], Awaitable[Any]]) -> list[float]:
-    for _ in range(3):  # warm-up
+async def timed(
+    runs: int, action: Callable[[], Awaitable[Any]], *, warmups: int = 3
+) -> list[float]:
+    for _ in range(warmups):
         await action()
     samples = []
     for _ in range(runs):
@@ -129,7 +143,9 @@ async def prepare(
     return facts
 
 
-async def measure(settings: Settings, engine: AsyncEngine, runs: int) -> dict[str, Any]:
+async def measure(
+    settings: Settings, engine: AsyncEngine, runs: int, *, only_breakoff: bool = False
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     page = f"/staff/monitor/{WAVE}/officials"
     app = create_app(settings)
@@ -160,29 +176,34 @@ async def measure(settings: Settings, engine: AsyncEngine, runs: int) -> dict[st
 
             results["baseline: SELECT 1"] = await timed(runs, select_one)
             results["baseline: staff home"] = await timed(runs, lambda: get("/staff/"))
-            results["monitor page"] = await timed(runs, lambda: get(page))
-            results["monitor fragment (poll)"] = await timed(
-                runs, lambda: get(f"{page}/figures")
-            )
-            results["monitor page, curve per function"] = await timed(
-                runs, lambda: get(f"{page}?curve=function")
-            )
-            results["CSV main table"] = await timed(
-                runs, lambda: get(f"{page}/download?table=main")
-            )
-            results["CSV main, suppressed"] = await timed(
-                runs, lambda: get(f"{page}/download?table=main&suppress=true")
-            )
+            if not only_breakoff:
+                results["monitor page"] = await timed(runs, lambda: get(page))
+                results["monitor fragment (poll)"] = await timed(
+                    runs, lambda: get(f"{page}/figures")
+                )
+                results["monitor page, curve per function"] = await timed(
+                    runs, lambda: get(f"{page}?curve=function")
+                )
+                results["CSV main table"] = await timed(
+                    runs, lambda: get(f"{page}/download?table=main")
+                )
+                results["CSV main, suppressed"] = await timed(
+                    runs, lambda: get(f"{page}/download?table=main&suppress=true")
+                )
             results["break-off page (uitval)"] = await timed(
                 max(3, runs // 3), lambda: get(f"{page}/uitval")
             )
             results["break-off CSV"] = await timed(
                 max(3, runs // 3), lambda: get(f"{page}/uitval/download")
             )
-            results["page after 500 changes"] = await _after_changes(
-                engine, runs, lambda: get(page)
-            )
+            if not only_breakoff:
+                results["page after 500 changes"] = await _after_changes(
+                    engine, runs, lambda: get(page)
+                )
     sessionmaker = create_sessionmaker(engine)
+    results.update(await breakoff_upkeep(sessionmaker))
+    if only_breakoff:
+        return results
 
     async def live_count() -> None:
         async with session_scope(sessionmaker) as session:
@@ -210,6 +231,43 @@ async def measure(settings: Settings, engine: AsyncEngine, runs: int) -> dict[st
             session, wave=wave, questionnaire="officials"
         )
     return results
+
+
+async def breakoff_upkeep(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> dict[str, list[float]]:
+    """What keeping the stored break-off view costs (off the request path)."""
+    out: dict[str, list[float]] = {}
+
+    async def fresh() -> None:
+        async with session_scope(sessionmaker) as session:
+            wave = await samples_service.require_wave(session, WAVE)
+            await burden_data.burden_by_version(
+                session, wave=wave, questionnaire="officials"
+            )
+
+    async def check() -> None:
+        async with session_scope(sessionmaker) as session:
+            wave = await samples_service.require_wave(session, WAVE)
+            assert not await burden_snapshots.refresh_if_stale(
+                session, wave=wave, questionnaire="officials"
+            )
+
+    async def refresh() -> None:
+        async with session_scope(sessionmaker) as session:
+            wave = await samples_service.require_wave(session, WAVE)
+            await burden_snapshots.refresh_burden(
+                session, wave=wave, questionnaire="officials"
+            )
+
+    out["break-off: full computation (each request, before)"] = await timed(
+        3, fresh, warmups=1
+    )
+    out["break-off: refresh (worker, Nu bijwerken)"] = await timed(
+        3, refresh, warmups=0
+    )
+    out["break-off: staleness check, nothing changed"] = await timed(10, check)
+    return out
 
 
 async def _after_changes(
@@ -311,8 +369,11 @@ async def run_backend(kind: str, args: argparse.Namespace) -> None:
         await asyncio.to_thread(upgrade_database, settings)
         engine = create_engine(url)
         facts = await prepare(settings, engine, args.invitations, args.breakoff)
-        results = await measure(settings, engine, args.runs)
-        results.update(await writer_cost(engine, args.runs))
+        results = await measure(
+            settings, engine, args.runs, only_breakoff=args.only_breakoff
+        )
+        if not args.only_breakoff:
+            results.update(await writer_cost(engine, args.runs))
         report(kind, args, facts, results)
         if args.explain:
             await explain(engine)
@@ -384,6 +445,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the benchmark databases"
+    )
+    parser.add_argument(
+        "--only-breakoff",
+        action="store_true",
+        help="time only the break-off views and their upkeep (and the baselines)",
     )
     args = parser.parse_args()
     for kind in args.db:

@@ -38,7 +38,7 @@ from app.mailings.outbox import Result
 from app.mailings.ratelimit import RateLimiter
 from app.mailings.schemas import Audience
 from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Transport
-from app.monitoring.tasks import fold_monitor_deltas
+from app.monitoring.tasks import fold_monitor_deltas, refresh_burden_snapshots
 from app.samples import tokens
 from app.samples.models import Wave
 from app.samples.tasks import purge_expired_contacts
@@ -102,6 +102,7 @@ class MailWorker:
         self._relay_strikes = 0
         self._last_reap = 0.0
         self._last_retention = -RETENTION_CHECK_SECONDS
+        self._last_burden = -settings.burden_refresh_seconds
 
     def stop(self) -> None:
         self.stopping.set()
@@ -499,6 +500,18 @@ class MailWorker:
             else:
                 for slug in purged:
                     log.info("contact data of wave %s purged (retention date)", slug)
+        # Stale break-off views of open waves are recomputed, so their pages
+        # read a stored result (several workers: a lock per view, see
+        # ``burden_snapshots``).
+        if time.monotonic() - self._last_burden >= self.settings.burden_refresh_seconds:
+            self._last_burden = time.monotonic()
+            try:
+                refreshed = await refresh_burden_snapshots(self.sessionmaker)
+            except Exception:
+                log.exception("could not refresh the break-off views")
+            else:
+                if refreshed:
+                    log.info("%d break-off view(s) refreshed", refreshed)
 
     async def _heartbeat(self) -> None:
         interval = self.settings.worker.lease_seconds / 3

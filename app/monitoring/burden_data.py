@@ -16,7 +16,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
@@ -78,6 +78,53 @@ def _real_invitations(wave_id: int, questionnaire: str):  # type: ignore[no-unty
     )
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """Count and latest save of the responses a break-off view rests on.
+
+    Every answer, page visit and completion saves its response (``updated_at``)
+    and a new response adds one to the count, so an unchanged fingerprint means
+    unchanged traces. One indexed aggregate: cheap next to the view itself.
+    """
+
+    responses: int
+    updated_at: dt.datetime | None
+
+
+async def fingerprint(
+    session: AsyncSession, *, wave: Wave, questionnaire: str
+) -> Fingerprint:
+    row = (
+        await session.execute(
+            select(func.count(Response.id), func.max(Response.updated_at))
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(*_real_invitations(wave.id, questionnaire))
+        )
+    ).one()
+    updated_at = row[1]
+    if isinstance(updated_at, str):  # SQLite: max() loses the column type
+        updated_at = dt.datetime.fromisoformat(updated_at)
+    if updated_at is not None and updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=dt.UTC)
+    return Fingerprint(int(row[0]), updated_at)
+
+
+def is_closed(wave: Wave, now: dt.datetime) -> bool:
+    """Fieldwork is over from the day after ``closes_on`` (wave's own time)."""
+    today = now.astimezone(ZoneInfo(wave.timezone)).date()
+    return wave.closes_on is not None and today > wave.closes_on
+
+
+def closes_at(wave: Wave) -> dt.datetime | None:
+    """The moment ``is_closed`` turns true: midnight after ``closes_on``."""
+    if wave.closes_on is None:
+        return None
+    midnight = dt.datetime.combine(
+        wave.closes_on + dt.timedelta(days=1), dt.time(), ZoneInfo(wave.timezone)
+    )
+    return midnight.astimezone(dt.UTC)
+
+
 async def burden_by_version(
     session: AsyncSession,
     *,
@@ -89,8 +136,7 @@ async def burden_by_version(
 ) -> list[VersionBurden]:
     """One break-off report per questionnaire version that has responses."""
     now = now or utcnow()
-    today = now.astimezone(ZoneInfo(wave.timezone)).date()
-    closed = wave.closes_on is not None and today > wave.closes_on
+    closed = is_closed(wave, now)
     where = _real_invitations(wave.id, questionnaire)
     attribute_columns = [getattr(Invitation, c) for c in ATTRIBUTE_COLUMNS]
     connection = await session.connection()  # Core rows: no ORM loading cost

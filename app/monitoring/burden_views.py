@@ -8,11 +8,25 @@ figures in a table beside it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from app.monitoring.burden import BurdenReport, PageBurden
 from app.monitoring.downloads import safe_text
+
+STAFF_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """Staff read times in Dutch local time (as the ``local`` filter does)."""
+    return value.astimezone(STAFF_ZONE)
+
+
+def stand_text(value: dt.datetime) -> str:
+    """``Stand van 06-12-2026 17:20``: when a stored view was computed."""
+    return f"Stand van {local_time(value):%d-%m-%Y %H:%M}"
 
 
 def seconds_text(value: float | None) -> str:
@@ -138,24 +152,35 @@ def _row(version: str, page: PageBurden, decimal_comma: bool) -> list[str]:
         str(page.busy),
         number(page.median_seconds, 1),
         number(page.p90_seconds, 1),
-        str(len(page.times)),
+        str(page.timed),
         str(page.paused),
     ]
 
 
-def burden_csv(reports: list[BurdenReport], *, delimiter: str = ";") -> str:
+def burden_csv(
+    reports: list[BurdenReport],
+    *,
+    delimiter: str = ";",
+    computed_at: dt.datetime | None = None,
+) -> str:
     """Every page of every version, highest break-off first within a version;
-    pages nobody left follow in questionnaire order."""
+    pages nobody left follow in questionnaire order. With ``computed_at`` a
+    last column "Stand van" says when the figures were computed (local time)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    stand = [f"{local_time(computed_at):%Y-%m-%d %H:%M}"] if computed_at else []
+    writer.writerow(CSV_HEADER + (["Stand van"] if computed_at else []))
     for report in reports:
         ranked = report.by_break_off()
         rest = [p for p in report.pages if p not in ranked]
         for page in [*ranked, *rest]:
-            writer.writerow(_row(report.version_label, page, delimiter == ";"))
+            writer.writerow(_row(report.version_label, page, delimiter == ";") + stand)
     return buffer.getvalue()
 
 
-TEMPLATE_HELPERS = {"seconds_text": seconds_text, "share_text": share_text}
+TEMPLATE_HELPERS = {
+    "seconds_text": seconds_text,
+    "share_text": share_text,
+    "stand_text": stand_text,
+}

@@ -6,6 +6,7 @@
         --invitation 1234 --reason "niet meer in functie"
     veldwerk monitor show --wave miv-2024 --questionnaire officials [--table split]
     veldwerk monitor fold | recount | verify
+    veldwerk monitor refresh-burden --wave miv-2024 [--questionnaire officials]
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cli_support import cli_actor, run_in_session
 from app.config import Settings
 from app.errors import AppError
-from app.monitoring import downloads, eligibility, service, tallies
+from app.monitoring import (
+    burden_snapshots,
+    downloads,
+    eligibility,
+    service,
+    tallies,
+)
 from app.monitoring.forms import decode_upload
 from app.monitoring.reference import ReferenceFileError, parse_reference_csv
 from app.samples import service as samples_service
@@ -234,6 +241,44 @@ def recount(
 
     _run(settings, work)
     click.echo("Tellingen opnieuw opgebouwd.")
+
+
+@monitor_group.command("refresh-burden")
+@wave_option
+@click.option(
+    "--questionnaire", default=None, help="Only this questionnaire (default: all)."
+)
+@click.pass_obj
+def refresh_burden(
+    settings: Settings, wave_slug: str, questionnaire: str | None
+) -> None:
+    """Recompute the stored break-off views now (the worker does this when stale)."""
+
+    async def work(session: AsyncSession) -> list[tuple[str, str]]:
+        wave = await samples_service.require_wave(session, wave_slug)
+        fielded = [
+            entry.questionnaire
+            for entry in await samples_service.wave_questionnaires(session, wave=wave)
+        ]
+        if questionnaire is not None:
+            await service.require_monitored(
+                session, wave_slug=wave_slug, questionnaire=questionnaire
+            )
+            fielded = [questionnaire]
+        out = []
+        for name in fielded:
+            snapshot = await burden_snapshots.refresh_burden(
+                session, wave=wave, questionnaire=name
+            )
+            started = sum(v.report.started for v in snapshot.versions)
+            out.append((name, f"{started} gestart"))
+        return out
+
+    done = _run(settings, work)
+    if not done:
+        click.echo("Deze wave heeft geen vragenlijsten.")
+    for name, summary in done:
+        click.echo(f"Uitval van {name} bijgewerkt ({summary}).")
 
 
 COMMANDS = [monitor_group]

@@ -14,7 +14,11 @@ Group columns hold '' for "none" (not NULL) so the composite keys work with
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -112,3 +116,31 @@ class MonitorDelta(Base):
     state: Mapped[int] = mapped_column(SmallInteger)
     response_hour: Mapped[str] = mapped_column(String(13))
     delta: Mapped[int] = mapped_column(Integer)
+
+
+class BurdenSnapshot(Base):
+    """The break-off view of one questionnaire in one wave, as last computed.
+
+    Written only by ``burden_snapshots.refresh_burden`` (one upsert per
+    computation); the break-off page and CSV read it. ``responses`` and
+    ``responses_updated_at`` fingerprint the responses it was computed from
+    (their count and latest save); ``stale_after`` is when it would change
+    without any new answer (a busy respondent passing the quiet hours, or the
+    wave closing). ``format`` is the layout of ``report``: another format is
+    recomputed, never read.
+    """
+
+    __tablename__ = "burden_snapshots"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    questionnaire: Mapped[str] = mapped_column(String(32), primary_key=True)
+    format: Mapped[int] = mapped_column(SmallInteger)
+    computed_at: Mapped[dt.datetime]
+    closed: Mapped[bool]
+    responses: Mapped[int] = mapped_column(Integer)
+    responses_updated_at: Mapped[dt.datetime | None]
+    stale_after: Mapped[dt.datetime | None]
+    report: Mapped[list[Any]] = mapped_column(JSON)
+    """One entry per questionnaire version (see ``burden_snapshots``)."""

@@ -105,6 +105,11 @@ def test_manager_steers_from_break_off_and_r_indicator(
         )
         expect(page.locator("main")).to_contain_text("3 gestart, 1 afgerond")
         expect(page.locator("#table-pages-1")).to_contain_text("p_intro")
+        # a stored view with its time, recomputed on demand
+        expect(page.locator("main")).to_contain_text("Stand van ")
+        page.get_by_role("button", name="Nu bijwerken").click()
+        expect(page).to_have_url(re.compile(r"/uitval$"))
+        expect(page.locator("main")).to_contain_text("3 gestart, 1 afgerond")
 
         # the monitor's R-indicator panel and a suggestion
         page.goto(f"{base}/staff/monitor/miv-2024/officials")
