@@ -224,6 +224,7 @@ async def start_test_run(
                 filename=f"{questionnaire}/{path.name}",
                 attributes=attributes,
                 started_by_id=staff.id,
+                path=path,
             )
         except DefinitionErrors as exc:
             raise InvalidInput(

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.db import utcnow
-from app.questionnaires import routing
+from app.questionnaires import routing, translations
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
 from app.responses import store
@@ -57,6 +57,10 @@ class Survey:
     response: ResponseState | None
     version: VersionInfo
     compiled: CompiledQuestionnaire
+    """The version in the respondent's language (``language``)."""
+    language: str = ""
+    original: CompiledQuestionnaire | None = field(default=None, repr=False)
+    """The version in its own language, before any translation."""
 
     _visible: tuple[object, list[str]] | None = field(default=None, repr=False)
 
@@ -140,10 +144,34 @@ async def open_survey(
     if loaded is None:
         raise SurveyNotOpen()
     survey = Survey(token_hash, rows.invitation, rows.wave, response, *loaded)
+    wanted = (
+        response.language
+        if response is not None
+        else translations.invitation_language(rows.invitation.attributes)
+    )
+    use_language(survey, versions, wanted)
     if not rows.invitation.is_test and not survey.is_complete:
         wave = rows.wave
         _check_window(wave, today or dt.datetime.now(ZoneInfo(wave.timezone)).date())
     return survey
+
+
+def languages(survey: Survey) -> list[str]:
+    """The languages the survey's version can be answered in, its own first."""
+    original = survey.original or survey.compiled
+    return [original.definition.language, *sorted(survey.version.translated)]
+
+
+def use_language(
+    survey: Survey, versions: CompiledVersions, wanted: str | None
+) -> None:
+    """Show the survey in ``wanted`` when the version has it, else in its own."""
+    original = survey.original or survey.compiled
+    survey.original = original
+    language = wanted if wanted in languages(survey) else None
+    survey.language = language or original.definition.language
+    survey.compiled = versions.in_language(survey.version, original, survey.language)
+    survey._visible = None
 
 
 async def link_opened(db: RespondentDb, survey: Survey) -> None:
@@ -171,14 +199,18 @@ async def start(db: RespondentDb, survey: Survey) -> ResponseState:
     now = utcnow()
     _advance(survey.invitation, "started", now)
     created = await store.insert_response(
-        db, invitation=survey.invitation, version_id=survey.version.id, now=now
+        db,
+        invitation=survey.invitation,
+        version_id=survey.version.id,
+        now=now,
+        language=survey.language,
     )
     if created is None:
         await _reload(db, survey)
         assert survey.response is not None
         return survey.response
     survey.response = ResponseState(
-        created, survey.version.id, "started", {}, [], None, None, 0
+        created, survey.version.id, "started", {}, [], None, None, 0, survey.language
     )
     return survey.response
 
