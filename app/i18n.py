@@ -23,6 +23,36 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 SOURCE_LANGUAGE = "nl"
+
+_LANGUAGE_NAMES = {
+    "nl": "nl",
+    "nederlands": "nl",
+    "dutch": "nl",
+    "en": "en",
+    "engels": "en",
+    "english": "en",
+}
+
+LANGUAGE_ATTRIBUTES = ("language", "taal")
+"""Invitation attributes (columns of the address file) that set a respondent's
+language: ``en``, ``English``, ``Engels``; ``nl``, ...; anything else is ignored."""
+
+
+def normalise_language(value: object) -> str | None:
+    """``EN``, ``English``, ``engels`` → ``en``; unknown → None."""
+    return (
+        _LANGUAGE_NAMES.get(value.strip().lower()) if isinstance(value, str) else None
+    )
+
+
+def invitation_language(attributes: dict[str, object]) -> str | None:
+    """The language an invitation's attributes ask for, if any."""
+    for name in LANGUAGE_ATTRIBUTES:
+        if (found := normalise_language(attributes.get(name))) is not None:
+            return found
+    return None
+
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 

@@ -27,35 +27,6 @@ from app.questionnaires.yamlsource import read_yaml
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 """Languages a version may be offered in, with the name shown on the welcome page."""
 
-_LANGUAGE_NAMES = {
-    "nl": "nl",
-    "nederlands": "nl",
-    "dutch": "nl",
-    "en": "en",
-    "engels": "en",
-    "english": "en",
-}
-
-LANGUAGE_ATTRIBUTES = ("language", "taal")
-"""Invitation attributes (columns of the address file) that set a respondent's
-language: ``en``, ``English``, ``Engels``; ``nl``, ...; anything else is ignored."""
-
-
-def normalise_language(value: object) -> str | None:
-    """``EN``, ``English``, ``engels`` → ``en``; unknown → None."""
-    return (
-        _LANGUAGE_NAMES.get(value.strip().lower()) if isinstance(value, str) else None
-    )
-
-
-def invitation_language(attributes: dict[str, object]) -> str | None:
-    """The language an invitation's attributes ask for, if any."""
-    for name in LANGUAGE_ATTRIBUTES:
-        if (found := normalise_language(attributes.get(name))) is not None:
-            return found
-    return None
-
-
 _QUESTION_TEXTS = (
     "text",
     "title",

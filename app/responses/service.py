@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import i18n
 from app.db import utcnow
-from app.questionnaires import routing, translations
+from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
 from app.responses import store
@@ -147,7 +148,7 @@ async def open_survey(
     wanted = (
         response.language
         if response is not None
-        else translations.invitation_language(rows.invitation.attributes)
+        else i18n.invitation_language(rows.invitation.attributes)
     )
     use_language(survey, versions, wanted)
     if not rows.invitation.is_test and not survey.is_complete:
