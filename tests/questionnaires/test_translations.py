@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.questionnaires import testruns
 from app.questionnaires.cli import questionnaire_group
 from app.questionnaires.errors import DefinitionErrors, ErrorCode
 from app.questionnaires.loader import load_questionnaire
+from app.questionnaires.service import (
+    PublishedVersionChanged,
+    languages_of,
+    publish_file,
+)
 from app.questionnaires.translations import (
     compile_translation,
     load_translations,
@@ -117,3 +125,38 @@ def test_check_command_fails_on_a_broken_translation(tree: Path) -> None:
     assert result.exit_code == 1
     assert "missing text 'q_age.text'" in result.output
     assert "[TRANSLATION]" in result.output
+
+
+@pytest.mark.asyncio
+async def test_publishing_stores_the_translation_and_keeps_it_immutable(
+    session: AsyncSession, tree: Path
+) -> None:
+    version, new = await publish_file(session, path=tree / "2024.yaml")
+    assert new
+    assert languages_of(version) == ["nl", "en"]
+    stored = json.loads(version.translations_json)["en"]
+    assert stored["q_contact_freq.text"].startswith("How often do you")
+    again, new = await publish_file(session, path=tree / "2024.yaml")
+    assert (again.id, new) == (version.id, False)
+    english = tree / "translations" / "2024.en.yaml"
+    edit(english, '"What is your age?"', '"How old are you?"')
+    with pytest.raises(PublishedVersionChanged):
+        await publish_file(session, path=tree / "2024.yaml")
+
+
+@pytest.mark.asyncio
+async def test_a_draft_carries_its_translation_and_each_edit_is_a_new_draft(
+    session: AsyncSession, tree: Path
+) -> None:
+    path = tree / "2024.yaml"
+    first = await testruns.store_draft_file(
+        session, data=path.read_bytes(), filename="officials/2024.yaml", path=path
+    )
+    assert languages_of(first) == ["nl", "en"]
+    english = tree / "translations" / "2024.en.yaml"
+    edit(english, '"What is your age?"', '"How old are you?"')
+    second = await testruns.store_draft_file(
+        session, data=path.read_bytes(), filename="officials/2024.yaml", path=path
+    )
+    assert second.id != first.id
+    assert "How old are you?" in second.translations_json

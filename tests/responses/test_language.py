@@ -23,6 +23,7 @@ from app.config import Settings
 from app.exports import runner, service
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.questionnaires import loader
+from app.questionnaires.models import QuestionnaireVersion
 from app.questionnaires.service import publish_compiled
 from app.questionnaires.translations import source_texts
 from app.responses.models import Response
@@ -67,7 +68,7 @@ ENGLISH = {
 }
 
 
-async def publish_bilingual(session: AsyncSession):
+async def publish_bilingual(session: AsyncSession) -> QuestionnaireVersion:
     compiled = loader.load_text(MINI, "mini/1.yaml")
     assert set(ENGLISH) == set(source_texts(compiled.definition))
     version, _ = await publish_compiled(
