@@ -106,8 +106,10 @@ def extract_messages(templates_dir: Path) -> set[str | tuple[str, str]]:
     from jinja2.ext import babel_extract
 
     from app.questionnaires.submission import MESSAGES
+    from app.responses.errors import RESPONDENT_ERRORS
 
     found: set[str | tuple[str, str]] = set(MESSAGES.values())
+    found.update(text for e in RESPONDENT_ERRORS for text in (e.TITLE, e.MESSAGE))
     for name in RESPONDENT_TEMPLATES:
         with (templates_dir / name).open("rb") as source:
             for _line, message, _comments, _context in extract(

@@ -143,7 +143,8 @@ async def open_survey(
         else None
     )
     if loaded is None:
-        raise SurveyNotOpen()
+        language = i18n.invitation_language(rows.invitation.attributes)
+        raise SurveyNotOpen(language or i18n.SOURCE_LANGUAGE)
     survey = Survey(token_hash, rows.invitation, rows.wave, response, *loaded)
     wanted = (
         response.language
@@ -153,7 +154,11 @@ async def open_survey(
     use_language(survey, versions, wanted)
     if not rows.invitation.is_test and not survey.is_complete:
         wave = rows.wave
-        _check_window(wave, today or dt.datetime.now(ZoneInfo(wave.timezone)).date())
+        _check_window(
+            wave,
+            today or dt.datetime.now(ZoneInfo(wave.timezone)).date(),
+            survey.language,
+        )
     return survey
 
 
@@ -182,11 +187,11 @@ async def link_opened(db: RespondentDb, survey: Survey) -> None:
         await store.mark_opened(db, survey.invitation.id, utcnow())
 
 
-def _check_window(wave: WaveWindow, today: dt.date) -> None:
+def _check_window(wave: WaveWindow, today: dt.date, language: str) -> None:
     if wave.opens_on is not None and today < wave.opens_on:
-        raise SurveyNotOpen()
+        raise SurveyNotOpen(language)
     if wave.closes_on is not None and today > wave.closes_on:
-        raise SurveyClosed()
+        raise SurveyClosed(language)
 
 
 async def start(db: RespondentDb, survey: Survey) -> ResponseState:
@@ -331,7 +336,7 @@ async def page_shown(db: RespondentDb, survey: Survey, page_id: str) -> None:
         if await _write(db, survey, changes, status="response", now=now):
             return
         await _reload(db, survey)
-    raise ConcurrentChanges()
+    raise ConcurrentChanges(survey.language)
 
 
 def _unchanged(response: ResponseState, now: dt.datetime) -> dict[str, Any]:
@@ -384,7 +389,7 @@ async def submit_page(
             return SubmitOutcome(next_page_id=None, completed=survey.is_complete)
         if not may_show(survey, page_id):
             return SubmitOutcome(next_page_id=resume_page_id(survey))
-    raise ConcurrentChanges()
+    raise ConcurrentChanges(survey.language)
 
 
 async def _try_submit(

@@ -9,6 +9,7 @@ response keeps it, and the CSV export's ``language`` column says it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -206,3 +207,30 @@ async def test_the_invitation_sets_the_language(
 def _delimiter(text: str) -> str:
     header = text.splitlines()[0]
     return ";" if header.count(";") > header.count(",") else ","
+
+
+async def test_a_closed_survey_says_so_in_the_respondents_language(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    version = await publish_bilingual(session)
+    wave = await make_wave(session, version)
+    wave.closes_on = dt.date.today() - dt.timedelta(days=2)
+    tokens = {}
+    for taal in ("en", "nl"):
+        _, tokens[taal] = await samples_service.create_invitation(
+            session,
+            settings,
+            wave=wave,
+            questionnaire="mini",
+            attributes={"tier": "gemeente", "function": "raadslid", "taal": taal},
+        )
+    await session.commit()
+    closed = await client.get(f"/s/{tokens['en']}")
+    assert closed.status_code == 410
+    assert '<html lang="en">' in closed.text
+    assert "The questionnaire is closed" in closed.text
+    assert "Skip to content" in closed.text
+    closed = await client.get(f"/s/{tokens['nl']}")
+    assert "De vragenlijst is gesloten" in closed.text
+    unknown = await client.get("/s/" + "Z" * 32)
+    assert unknown.status_code == 404 and "Deze link werkt niet" in unknown.text
