@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.questionnaires import testruns
 from app.questionnaires.cli import questionnaire_group
 from app.questionnaires.errors import DefinitionErrors, ErrorCode
-from app.questionnaires.loader import load_questionnaire
+from app.questionnaires.loader import load_directory, load_questionnaire
 from app.questionnaires.service import (
     PublishedVersionChanged,
     languages_of,
@@ -160,3 +160,13 @@ async def test_a_draft_carries_its_translation_and_each_edit_is_a_new_draft(
     )
     assert second.id != first.id
     assert "How old are you?" in second.translations_json
+
+
+def test_the_startup_load_refuses_a_broken_translation(tree: Path) -> None:
+    root = tree.parent
+    assert set(load_directory(root)) == {("officials", "2024")}
+    english = tree / "translations" / "2024.en.yaml"
+    edit(english, '  q_age.text: "What is your age?"\n', "")
+    with pytest.raises(DefinitionErrors) as caught:
+        load_directory(root)
+    assert "missing text 'q_age.text'" in str(caught.value)
