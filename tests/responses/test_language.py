@@ -29,55 +29,20 @@ from app.questionnaires.service import publish_compiled
 from app.questionnaires.translations import source_texts
 from app.responses.models import Response
 from app.samples import service as samples_service
-from tests.fixtures.surveys import MINI, make_wave, page_path
+from tests.fixtures.surveys import MINI, MINI_ENGLISH, make_wave, page_path
 
 pytestmark = pytest.mark.asyncio
-
-ENGLISH = {
-    "title": "Mini monitor",
-    "welcome": "Welcome to this short questionnaire.\n\nYour answers are confidential.",
-    "thanks": "Thank you.",
-    "help_resources.0.label": "Support point",
-    "attributes.function.burgemeester": "mayor",
-    "attributes.function.raadslid": "council member",
-    "scales.agree.1": "Agree",
-    "scales.agree.2": "Disagree",
-    "scales.agree.9": "Don't know",
-    "page.p_intro.title": "Your position",
-    "q_contact.text": "How often do you, as ${function}, have contact with residents?",
-    "q_contact.options.1": "Often",
-    "q_contact.options.2": "Sometimes",
-    "q_contact.options.3": "Other",
-    "page.p_safety.title": "Safety",
-    "q_safety.text": "Statements",
-    "q_safety.rows.veilig": "I feel safe",
-    "q_safety.rows.aandacht": "There is attention",
-    "page.p_count.title": "Experiences",
-    "q_count.text": "How often?",
-    "q_count.items.online": "Online",
-    "q_count.items.offline": "Offline",
-    "page.p_severity.title": "The incident",
-    "q_severity.text": "How serious?",
-    "q_severity.min_label": "not serious",
-    "q_severity.max_label": "very serious",
-    "q_channels.text": "Through which channels?",
-    "q_channels.options.1": "E-mail",
-    "q_channels.options.2": "Facebook",
-    "q_channels.options.8": "I don't know",
-    "q_mayor.text": "What do you do as mayor?",
-    "q_remarks.text": "Remarks?",
-}
 
 
 async def publish_bilingual(session: AsyncSession) -> QuestionnaireVersion:
     compiled = loader.load_text(MINI, "mini/1.yaml")
-    assert set(ENGLISH) == set(source_texts(compiled.definition))
+    assert set(MINI_ENGLISH) == set(source_texts(compiled.definition))
     version, _ = await publish_compiled(
         session,
         compiled=compiled,
         text=MINI,
         path="mini/1.yaml",
-        translated={"en": ENGLISH},
+        translated={"en": MINI_ENGLISH},
     )
     return version
 
