@@ -83,19 +83,19 @@ class CompiledVersions:
         self._settle = settle_compiled
         self._items: OrderedDict[str, CompiledQuestionnaire] = OrderedDict()
         self._by_id: dict[int, tuple[VersionInfo, CompiledQuestionnaire]] = {}
-        self._translated: dict[tuple[str, str], CompiledQuestionnaire] = {}
+        self._translated: dict[tuple[int, str], CompiledQuestionnaire] = {}
         self._max_size = max_size
 
     def in_language(
         self, info: VersionInfo, compiled: CompiledQuestionnaire, language: str
     ) -> CompiledQuestionnaire:
         """``compiled`` in ``language`` (a stored translation), or as it is when
-        that is its own language or not translated. Cached per content hash and
-        language, like the versions themselves."""
+        that is its own language or not translated. Cached per stored version
+        and language: two drafts of the same file may differ in translation."""
         texts = info.translated.get(language)
         if texts is None or language == compiled.definition.language:
             return compiled
-        key = (info.content_hash, language)
+        key = (info.id, language)
         found = self._translated.get(key)
         if found is None:
             found = translations.compile_translation(compiled, language, texts)

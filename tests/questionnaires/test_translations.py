@@ -15,7 +15,9 @@ from app.questionnaires.cli import questionnaire_group
 from app.questionnaires.errors import DefinitionErrors, ErrorCode
 from app.questionnaires.loader import load_directory, load_questionnaire
 from app.questionnaires.service import (
+    CompiledVersions,
     PublishedVersionChanged,
+    VersionInfo,
     languages_of,
     publish_file,
 )
@@ -170,3 +172,20 @@ def test_the_startup_load_refuses_a_broken_translation(tree: Path) -> None:
     with pytest.raises(DefinitionErrors) as caught:
         load_directory(root)
     assert "missing text 'q_age.text'" in str(caught.value)
+
+
+def test_translated_versions_are_cached_per_stored_version_and_language() -> None:
+    compiled = load_questionnaire(OFFICIALS)
+    texts = load_translations(compiled.definition, OFFICIALS)["en"]
+    edited = {**texts, "title": "Edited title"}
+    cache = CompiledVersions()
+    first = VersionInfo(1, "officials", "2024~a", compiled.content_hash, {"en": texts})
+    second = VersionInfo(
+        2, "officials", "2024~b", compiled.content_hash, {"en": edited}
+    )
+    english = cache.in_language(first, compiled, "en")
+    assert cache.in_language(first, compiled, "en") is english
+    assert english.definition.title.startswith("Integrity and Safety Monitor")
+    assert cache.in_language(second, compiled, "en").definition.title == "Edited title"
+    assert cache.in_language(first, compiled, "nl") is compiled
+    assert cache.in_language(first, compiled, "de") is compiled
