@@ -236,7 +236,9 @@ async def publish_file(
         text=data.decode("utf-8-sig"),
         path=shown,
         published_by_id=published_by_id,
-        translated=translations.load_translations(compiled.definition, path),
+        translated=translations.load_translations(
+            compiled.definition, path, shown_as=shown
+        ),
     )
 
 

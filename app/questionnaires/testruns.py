@@ -108,7 +108,9 @@ async def store_draft_file(
     with ``path`` (where the file lies), its translation files go along."""
     compiled = loader.load_bytes(data, filename)
     translated = (
-        translations.load_translations(compiled.definition, path) if path else None
+        translations.load_translations(compiled.definition, path, shown_as=filename)
+        if path
+        else None
     )
     return await questionnaires_service.store_draft(
         session,

@@ -210,26 +210,32 @@ def _short(text: str) -> str:
 
 
 def load_translations(
-    qn: Questionnaire, definition_path: str | FsPath
+    qn: Questionnaire, definition_path: str | FsPath, *, shown_as: str | None = None
 ) -> dict[str, dict[str, str]]:
-    """Every translation file beside a definition, checked; all problems at once."""
+    """Every translation file beside a definition, checked; all problems at once.
+
+    ``shown_as``: how messages name the definition file (staff pages never show
+    where the server keeps files); translation files are named beside it.
+    """
     found: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
+    shown_folder = FsPath(shown_as).parent / "translations" if shown_as else None
     for path in translation_files(definition_path):
+        name = str(shown_folder / path.name) if shown_folder else str(path)
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(
                 Problem.of(
                     ErrorCode.FILE_UNREADABLE,
-                    file=str(path),
+                    file=name,
                     line=None,
                     detail=str(exc),
                 )
             )
             continue
         try:
-            translation, found_problems = check_translation(qn, text, str(path))
+            translation, found_problems = check_translation(qn, text, name)
         except DefinitionErrors as exc:
             problems.extend(exc.problems)
             continue

@@ -265,3 +265,23 @@ class TestTranslations:
         assert json.loads(stored.translations_json) == {"en": MINI_ENGLISH}
         page = await client.get("/staff/questionnaires/mini/1")
         assert "talen: Nederlands, English" in page.text
+
+    async def test_a_broken_translation_is_refused_naming_the_file_not_the_server(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        folder = settings.questionnaires_dir / "mini" / "translations"
+        folder.mkdir()
+        texts = {k: v for k, v in MINI_ENGLISH.items() if k != "q_remarks.text"}
+        (folder / "1.en.yaml").write_text(
+            json.dumps({"language": "en", "texts": texts}), encoding="utf-8"
+        )
+        _, csrf = await logged_in(client, session, Role.researcher)
+        r = await client.post(
+            "/staff/questionnaires/publish", data={"csrf_token": csrf, "ref": "mini/1"}
+        )
+        assert r.status_code == 422
+        assert "questionnaires/mini/translations/1.en.yaml:1:" in r.text
+        assert "missing text &#39;q_remarks.text&#39;" in r.text
+        assert str(settings.questionnaires_dir) not in r.text
+        assert await session.scalar(select(QuestionnaireVersion)) is None
