@@ -288,7 +288,7 @@ def _translations_json(translated: dict[str, dict[str, str]] | None) -> str:
 
 def languages_of(version: QuestionnaireVersion) -> list[str]:
     """The languages a stored version can be answered in, its own first."""
-    own = Questionnaire.model_validate_json(version.definition_json).language
+    own = json.loads(version.definition_json).get("language", "nl")
     return [own, *sorted(json.loads(version.translations_json or "{}"))]
 
 

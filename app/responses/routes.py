@@ -96,7 +96,9 @@ def _language_links(survey: Survey) -> list[tuple[str, str, bool]]:
     offered = service.languages(survey)
     if len(offered) < 2:
         return []
-    return [(code, LANGUAGES[code], code == survey.language) for code in offered]
+    return [
+        (code, LANGUAGES.get(code, code), code == survey.language) for code in offered
+    ]
 
 
 @router.post("/s/{token}")
