@@ -25,7 +25,7 @@ from app.exports import runner, service
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.questionnaires import loader
 from app.questionnaires.models import QuestionnaireVersion
-from app.questionnaires.service import publish_compiled
+from app.questionnaires.service import publish_compiled, publish_file
 from app.questionnaires.translations import source_texts
 from app.responses.models import Response
 from app.samples import service as samples_service
@@ -199,3 +199,27 @@ async def test_a_closed_survey_says_so_in_the_respondents_language(
     assert "De vragenlijst is gesloten" in closed.text
     unknown = await client.get("/s/" + "Z" * 32)
     assert unknown.status_code == 404 and "Deze link werkt niet" in unknown.text
+
+
+async def test_the_shipped_officials_questionnaire_in_english(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    version, _ = await publish_file(
+        session, path=Path("questionnaires/officials/2024.yaml")
+    )
+    wave = await make_wave(session, version)
+    _, token = await samples_service.create_invitation(
+        session,
+        settings,
+        wave=wave,
+        questionnaire="officials",
+        attributes={"tier": "gemeente", "function": "burgemeester", "taal": "en"},
+    )
+    await session.commit()
+    welcome = await client.get(f"/s/{token}")
+    assert "Your answers are confidential." in welcome.text
+    r = await client.post(f"/s/{token}", data={"taal": "en"})
+    page = await client.get(page_path(r))
+    assert "in your position as mayor, have contact" in page.text
+    assert "Once or a few times a week" in page.text
+    assert "Hoe vaak" not in page.text
