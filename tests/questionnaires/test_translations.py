@@ -26,9 +26,10 @@ from app.questionnaires.translations import (
     load_translations,
     source_texts,
 )
+from app.web import PROJECT_ROOT
 
-OFFICIALS = Path("questionnaires/officials/2024.yaml")
-ENGLISH = Path("questionnaires/officials/translations/2024.en.yaml")
+OFFICIALS = PROJECT_ROOT / "questionnaires" / "officials" / "2024.yaml"
+ENGLISH = OFFICIALS.parent / "translations" / "2024.en.yaml"
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from app.questionnaires.service import publish_compiled, publish_file
 from app.questionnaires.translations import source_texts
 from app.responses.models import Response
 from app.samples import service as samples_service
+from app.web import PROJECT_ROOT
 from tests.fixtures.surveys import MINI, MINI_ENGLISH, make_wave, page_path
 
 pytestmark = pytest.mark.asyncio
@@ -205,7 +206,7 @@ async def test_the_shipped_officials_questionnaire_in_english(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     version, _ = await publish_file(
-        session, path=Path("questionnaires/officials/2024.yaml")
+        session, path=PROJECT_ROOT / "questionnaires" / "officials" / "2024.yaml"
     )
     wave = await make_wave(session, version)
     _, token = await samples_service.create_invitation(
