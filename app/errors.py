@@ -92,7 +92,13 @@ def render_error(request: Request, status: int, title: str, message: str) -> Res
     return _render(request, status, title, message)
 
 
-def _render(request: Request, status: int, title: str, message: str) -> Response:
+def _render(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    language: str | None = None,
+) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": title, "detail": message}, status_code=status)
     templates = getattr(request.app.state, "templates", None)
@@ -104,7 +110,12 @@ def _render(request: Request, status: int, title: str, message: str) -> Response
     return templates.TemplateResponse(
         request,
         name,
-        {"status": status, "title": title, "message": message},
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            **_language_context(language),
+        },
         status_code=status,
     )
 
@@ -116,7 +127,22 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=200, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
-    return _render(request, exc.status_code, exc.title, exc.message)
+    return _render(
+        request,
+        exc.status_code,
+        exc.title,
+        exc.message,
+        getattr(exc, "language", None),
+    )
+
+
+def _language_context(language: str | None) -> dict[str, object]:
+    """A respondent's error page in their language (``app.responses.errors``)."""
+    if language is None:
+        return {}
+    from app import i18n
+
+    return {"lang": language, **i18n.template_callables(language)}
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import i18n
 from app.config import Settings
 from app.errors import InvalidInput
 from app.questionnaires import names
@@ -121,6 +122,11 @@ def create_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["template_name"] = _template_name
     env.filters["question_type"] = _question_type
     env.globals["csrf_field_name"] = "csrf_token"
+    # Respondent pages pass ``_``/``gettext`` for their language in the context
+    # (``app.i18n.template_callables``); everything else renders Dutch as is.
+    env.add_extension("jinja2.ext.i18n")
+    env.install_null_translations()  # type: ignore[attr-defined]
+    env.globals["gettext_in"] = i18n.gettext
     return templates
 
 

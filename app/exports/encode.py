@@ -31,6 +31,8 @@ from app.questionnaires.compiler import CompiledQuestion
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STATUS_CODES = {"response": 1, "complete": 2}
+LANGUAGE_CODES = {"nl": 1, "en": 2}
+"""Export codes of the respondent's language (``app.questionnaires.translations``)."""
 
 NOT_ASKED = int(Missing.NOT_ASKED)
 NOT_REACHED = int(Missing.NOT_REACHED)
@@ -57,6 +59,8 @@ class ResponseRecord:
     """Seconds per submitted page (``app.responses.paradata``)."""
     invitation_id: int | None = None
     """Seeds the rotated orders (``app.exports.rotation``); never exported."""
+    language: str | None = None
+    """The language the response was given in; None: the version's own (Dutch)."""
 
 
 def fixed_variables(
@@ -90,6 +94,14 @@ def fixed_variables(
                 (1, "Respons (drempel bereikt, niet afgerond)"),
                 (2, "Volledig ingevuld"),
             ),
+        ),
+        Variable(
+            "language",
+            "Taal waarin de vragenlijst is ingevuld",
+            "paradata",
+            "coded",
+            "nominal",
+            values=((1, "nl: Nederlands"), (2, "en: Engels")),
         ),
         Variable(
             "started_at",
@@ -148,6 +160,7 @@ class Encoder:
         self.weight_of = weight_of or (lambda _record: 1.0)
         names = [v.name for v in layout.variables]
         self.fixed = {n: names.index(n) for n in names if n in _FIXED}
+        self.languages = [v.compiled.definition.language for v in layout.versions]
         self.attributes = [
             (c, layout.variables[c].part or "", layout.variables[c])
             for c in layout.attribute_columns.values()
@@ -256,6 +269,9 @@ class Encoder:
             "respondent_id": record.response_id,
             "version": record.version + 1,
             "status": STATUS_CODES.get(record.status, UNKNOWN),
+            "language": LANGUAGE_CODES.get(
+                record.language or self.languages[record.version], UNKNOWN
+            ),
             "started_at": started,
             "ended_at": ended,
             "duration_min": _minutes(record.started_at, record.ended_at),
@@ -370,6 +386,7 @@ _FIXED = frozenset(
         "respondent_id",
         "version",
         "status",
+        "language",
         "started_at",
         "ended_at",
         "duration_min",

@@ -183,6 +183,7 @@ RECORD_COLUMNS = (
     Response.completed_at,
     Response.updated_at,
     Response.invitation_id,
+    Response.language,
     Invitation.attributes,
     *(getattr(Invitation, name) for name in ATTRIBUTE_COLUMNS),
 )

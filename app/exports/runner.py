@@ -187,6 +187,7 @@ class Run:
                 completed,
                 updated,
                 invitation_id,
+                language,
                 extra,
                 *attrs,
                 times,
@@ -209,6 +210,7 @@ class Run:
                     attributes,
                     times,
                     invitation_id,
+                    language,
                 )
             )
         return records

@@ -20,6 +20,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
@@ -30,6 +31,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 
+from app import i18n
 from app.config import Settings
 from app.errors import InvalidInput
 from app.mailings import links
@@ -78,11 +80,29 @@ def template_names(
 
 
 def available_templates(settings: Settings, questionnaire: str) -> list[str]:
+    """The templates a mailing can choose; ``<name>.<lang>`` files are the
+    translations of ``<name>`` (``template_for``), not templates of their own."""
     folder = mailings_dir(settings) / questionnaire
     if not folder.is_dir():
         return []
     names = {p.name.removesuffix(".txt.j2") for p in folder.glob("*.txt.j2")}
-    return sorted(n for n in names if (folder / f"{n}.html.j2").is_file())
+    return sorted(
+        n for n in names if "." not in n and (folder / f"{n}.html.j2").is_file()
+    )
+
+
+def template_for(
+    settings: Settings, questionnaire: str, template: str, language: str | None
+) -> str:
+    """``template`` in ``language`` (``invitation.en``) when both of its files
+    exist, else the Dutch ``template`` itself."""
+    if not language or language == i18n.SOURCE_LANGUAGE:
+        return template
+    folder = mailings_dir(settings) / questionnaire
+    localized = f"{template}.{language}"
+    if all((folder / f"{localized}.{kind}.j2").is_file() for kind in ("txt", "html")):
+        return localized
+    return template
 
 
 def check_template(settings: Settings, questionnaire: str, template: str) -> None:
@@ -107,6 +127,8 @@ class Recipient:
     organisation: str | None
     status: str
     survey_url: str
+    language: str | None = None
+    """From the invitation (``app.i18n.invitation_language``); None: Dutch."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,17 @@ def template_context(
     settings: Settings, *, recipient: Recipient, wave: WaveFacts, is_test: bool
 ) -> dict[str, Any]:
     function = catalogue.FUNCTIONS.get(recipient.function or "")
+    english = recipient.language == "en"
+
+    def date(day: dt.date | None) -> str:
+        if day is None:
+            return ""
+        return (
+            format_date(day, "d MMMM y", locale="en")
+            if english
+            else format_date_nl(day)
+        )
+
     return {
         "salutation": salutation_for(recipient),
         "survey_url": recipient.survey_url,
@@ -144,8 +177,9 @@ def template_context(
             else links.unsubscribe_url(settings, recipient.invitation_id)
         ),
         "wave_name": wave.name,
-        "opens_on": format_date_nl(wave.opens_on) if wave.opens_on else "",
-        "closes_on": format_date_nl(wave.closes_on) if wave.closes_on else "",
+        "opens_on": date(wave.opens_on),
+        "closes_on": date(wave.closes_on),
+        "language": recipient.language or i18n.SOURCE_LANGUAGE,
         "organisation": recipient.organisation,
         "tier_label": catalogue.TIERS.get(recipient.tier or "", ""),
         "function_label": function.label if function else "ambtsdrager",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import i18n
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
@@ -222,6 +223,7 @@ async def preview(
         organisation=invitation.organisation,
         status=invitation.status,
         survey_url=samples_service.invitation_url(settings, invitation),
+        language=i18n.invitation_language(invitation.attributes or {}),
     )
     context = composer.template_context(
         settings,
@@ -232,7 +234,9 @@ async def preview(
     rendered = composer.render(
         settings,
         questionnaire=mailing.questionnaire,
-        template=mailing.template,
+        template=composer.template_for(
+            settings, mailing.questionnaire, mailing.template, recipient.language
+        ),
         context=context,
     )
     return Preview(invitation, recipient.email or None, rendered)

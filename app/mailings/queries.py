@@ -194,6 +194,7 @@ class SendContext:
     opened: bool
     email_kind: str | None
     gender: str | None
+    invitation_attributes: dict[str, Any] | None = None
 
 
 async def load_send_contexts(
@@ -231,6 +232,7 @@ async def load_send_contexts(
             Invitation.opened_at.is_not(None),
             Invitation.email_kind,
             Invitation.gender,
+            Invitation.attributes,
         )
         .join(Mailing, Mailing.id == OutboxMessage.mailing_id)
         .join(Invitation, Invitation.id == OutboxMessage.invitation_id)

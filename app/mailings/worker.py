@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import i18n
 from app.config import Settings
 from app.db import session_scope, utcnow
 from app.errors import InvalidInput
@@ -293,20 +294,25 @@ class MailWorker:
             organisation=ctx.invitation_organisation,
             status=ctx.invitation_status,
             survey_url=tokens.survey_url(self.settings, token),
+            language=i18n.invitation_language(ctx.invitation_attributes or {}),
         )
         context = composer.template_context(
             self.settings, recipient=recipient, wave=wave.facts, is_test=ctx.is_test
         )
+        template = composer.template_for(
+            self.settings, ctx.mailing_questionnaire, ctx.mailing_template,
+            recipient.language,
+        )  # fmt: skip
         rendered = self.renderer.render(
             questionnaire=ctx.mailing_questionnaire,
-            template=ctx.mailing_template,
+            template=template,
             context=context,
         )
         redacted = None
         if self.transport.name == "catcher":  # stored: keep the links out
             redacted = self.renderer.render(
                 questionnaire=ctx.mailing_questionnaire,
-                template=ctx.mailing_template,
+                template=template,
                 context={**context, **composer.REDACTED_LINKS},
             )
         return composer.build_message(

@@ -19,6 +19,7 @@ from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.diff import diff_versions, render_text
 from app.questionnaires.errors import DefinitionErrors
 from app.questionnaires.loader import load_questionnaire
+from app.questionnaires.translations import load_translations
 
 _REF = re.compile(r"^([a-z][a-z0-9_]*)/([0-9A-Za-z][0-9A-Za-z._-]*)$")
 
@@ -31,11 +32,16 @@ def questionnaire_group() -> None:
 @questionnaire_group.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check_command(files: tuple[Path, ...]) -> None:
-    """Check FILE... and print every problem as FILE:LINE: message [CODE]."""
+    """Check FILE... and print every problem as FILE:LINE: message [CODE].
+
+    The translations beside each file (``translations/<version>.<lang>.yaml``)
+    are checked too: every text present, placeholders unchanged.
+    """
     failed = False
     for path in files:
         try:
             compiled = load_questionnaire(path)
+            languages = load_translations(compiled.definition, path)
         except DefinitionErrors as exc:
             failed = True
             for problem in exc.problems:
@@ -44,6 +50,8 @@ def check_command(files: tuple[Path, ...]) -> None:
         for warning in compiled.warnings:
             click.echo(str(warning))
         click.echo(summary(compiled))
+        for language, texts in sorted(languages.items()):
+            click.echo(f"{path}: translation '{language}' ok, {len(texts)} texts")
     if failed:
         raise SystemExit(1)
 

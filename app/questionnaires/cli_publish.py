@@ -139,6 +139,7 @@ def try_command(
             data=path.read_bytes(),
             filename=str(path),
             attributes=attributes,
+            path=path,
         )
         await staff_service.record_audit(
             session,

@@ -75,6 +75,7 @@ class ErrorCode(Enum):
     UNREACHABLE_OPTION = "option {code} of question {question} can never be shown"
     NEAR_DUPLICATE = "{what} '{a}' and '{b}' differ only in case, spaces or underscores"
     FILE_UNREADABLE = "the file cannot be read: {detail}"
+    TRANSLATION = "translation: {detail}"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.questionnaires import checks
+from app.questionnaires import checks, translations
 from app.questionnaires.compiler import CompiledQuestionnaire, compile_questionnaire
 from app.questionnaires.definition import Questionnaire
 from app.questionnaires.errors import (
@@ -191,7 +191,8 @@ def load_questionnaire(
 
 
 def load_directory(root: str | FsPath) -> dict[tuple[str, str], CompiledQuestionnaire]:
-    """Every ``<root>/<questionnaire>/<version>.yaml``; one error anywhere refuses all.
+    """Every ``<root>/<questionnaire>/<version>.yaml``, and its translations
+    (``translations/<version>.<lang>.yaml``); one error anywhere refuses all.
 
     The app loads this at startup and must not run with a broken file, so the
     problems of every file are gathered into one ``DefinitionErrors``.
@@ -201,6 +202,7 @@ def load_directory(root: str | FsPath) -> dict[tuple[str, str], CompiledQuestion
     for path in sorted(FsPath(root).glob("*/*.yaml")):
         try:
             compiled = load_questionnaire(path, in_tree=True)
+            translations.load_translations(compiled.definition, path)
         except DefinitionErrors as exc:
             problems.extend(exc.problems)
             continue

@@ -29,6 +29,12 @@ class QuestionnaireVersion(Base):
     definition_json: Mapped[str] = mapped_column(Text)
     """The validated definition as JSON, for machines: loading it skips the YAML
     parse and the static checks, both already passed at publish time."""
+    translations_json: Mapped[str] = mapped_column(
+        Text, default="{}", server_default="{}"
+    )
+    """``{language: {text key: text}}`` from the translation files, checked at
+    publish time and stored with the version, so a translation is as immutable
+    as the version it translates (``app.questionnaires.translations``)."""
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")

@@ -19,6 +19,7 @@ from app.questionnaires import (
 )
 from app.questionnaires.diff import diff_versions
 from app.questionnaires.errors import DefinitionErrors
+from app.questionnaires.translations import LANGUAGES
 from app.staff import service as staff_service
 from app.staff.deps import QuestionnaireReaderDep, ResearcherDep
 from app.staff.models import Role
@@ -193,6 +194,14 @@ async def show_version(
             "file_status": file_status,
             "outline": outline.build(compiled),
             "can_publish": staff.can(Role.researcher),
+            "language_names": [
+                LANGUAGES.get(code, code)
+                for code in (
+                    service.languages_of(published)
+                    if published is not None
+                    else [compiled.definition.language]
+                )
+            ],
         },
     )
 
@@ -224,6 +233,7 @@ async def start_test_run(
                 filename=f"{questionnaire}/{path.name}",
                 attributes=attributes,
                 started_by_id=staff.id,
+                path=path,
             )
         except DefinitionErrors as exc:
             raise InvalidInput(

@@ -9,15 +9,16 @@ worker process serves the same thing.
 from __future__ import annotations
 
 import gc
+import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.errors import Conflict, NotFound
-from app.questionnaires import loader
+from app.questionnaires import loader, translations
 from app.questionnaires.compiler import CompiledQuestionnaire, compile_questionnaire
 from app.questionnaires.definition import Questionnaire
 from app.questionnaires.errors import DefinitionErrors
@@ -57,6 +58,10 @@ class VersionInfo:
     questionnaire: str
     version: str
     content_hash: str
+    translated: dict[str, dict[str, str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    """The stored translations: ``{language: {text key: text}}``."""
 
     @property
     def ref(self) -> str:
@@ -78,7 +83,26 @@ class CompiledVersions:
         self._settle = settle_compiled
         self._items: OrderedDict[str, CompiledQuestionnaire] = OrderedDict()
         self._by_id: dict[int, tuple[VersionInfo, CompiledQuestionnaire]] = {}
+        self._translated: dict[tuple[int, str], CompiledQuestionnaire] = {}
         self._max_size = max_size
+
+    def in_language(
+        self, info: VersionInfo, compiled: CompiledQuestionnaire, language: str
+    ) -> CompiledQuestionnaire:
+        """``compiled`` in ``language`` (a stored translation), or as it is when
+        that is its own language or not translated. Cached per stored version
+        and language: two drafts of the same file may differ in translation."""
+        texts = info.translated.get(language)
+        if texts is None or language == compiled.definition.language:
+            return compiled
+        key = (info.id, language)
+        found = self._translated.get(key)
+        if found is None:
+            found = translations.compile_translation(compiled, language, texts)
+            if len(self._translated) >= self._max_size:
+                self._translated.clear()
+            self._translated[key] = found
+        return found
 
     async def by_id(
         self, db: AsyncSession | AsyncConnection, version_id: int
@@ -95,7 +119,11 @@ class CompiledVersions:
         if version is None:
             return None
         info = VersionInfo(
-            version.id, version.questionnaire, version.version, version.content_hash
+            version.id,
+            version.questionnaire,
+            version.version,
+            version.content_hash,
+            json.loads(version.translations_json or "{}"),
         )
         entry = (info, self.get(version))
         if len(self._by_id) >= self._max_size:
@@ -208,6 +236,9 @@ async def publish_file(
         text=data.decode("utf-8-sig"),
         path=shown,
         published_by_id=published_by_id,
+        translated=translations.load_translations(
+            compiled.definition, path, shown_as=shown
+        ),
     )
 
 
@@ -218,14 +249,20 @@ async def publish_compiled(
     text: str,
     path: str,
     published_by_id: int | None = None,
+    translated: dict[str, dict[str, str]] | None = None,
 ) -> tuple[QuestionnaireVersion, bool]:
-    """Publish an already loaded version; ``text`` is the file's exact text."""
+    """Publish an already loaded version; ``text`` is the file's exact text,
+    ``translated`` its checked translations (``{language: {key: text}}``)."""
     definition = compiled.definition
+    translations_json = _translations_json(translated)
     existing = await get_version(
         session, questionnaire=definition.questionnaire, version=definition.version
     )
     if existing is not None:
-        if existing.content_hash != compiled.content_hash:
+        if (
+            existing.content_hash != compiled.content_hash
+            or existing.translations_json != translations_json
+        ):
             raise PublishedVersionChanged(
                 changed_message(path, definition.questionnaire, definition.version)
             )
@@ -237,11 +274,22 @@ async def publish_compiled(
         content_hash=compiled.content_hash,
         source=text,
         definition_json=definition.model_dump_json(),
+        translations_json=translations_json,
         published_by_id=published_by_id,
     )
     session.add(version)
     await session.flush()
     return version, True
+
+
+def _translations_json(translated: dict[str, dict[str, str]] | None) -> str:
+    return json.dumps(translated or {}, ensure_ascii=False, sort_keys=True)
+
+
+def languages_of(version: QuestionnaireVersion) -> list[str]:
+    """The languages a stored version can be answered in, its own first."""
+    own = json.loads(version.definition_json).get("language", "nl")
+    return [own, *sorted(json.loads(version.translations_json or "{}"))]
 
 
 DRAFT_MARK = "~"
@@ -253,6 +301,7 @@ async def store_draft(
     compiled: CompiledQuestionnaire,
     text: str,
     stored_by_id: int | None = None,
+    translated: dict[str, dict[str, str]] | None = None,
 ) -> QuestionnaireVersion:
     """Store a checked, unpublished file so that staff can test-run it.
 
@@ -262,7 +311,11 @@ async def store_draft(
     its own row, and publishing stays the only way to field a version.
     """
     definition = compiled.definition
-    name = f"{definition.version}{DRAFT_MARK}{compiled.content_hash[:8]}"
+    translations_json = _translations_json(translated)
+    digest = compiled.content_hash
+    if translated:  # an edited translation is another draft as well
+        digest = loader.content_hash((digest + translations_json).encode())
+    name = f"{definition.version}{DRAFT_MARK}{digest[:8]}"
     existing = await get_version(
         session, questionnaire=definition.questionnaire, version=name
     )
@@ -275,6 +328,7 @@ async def store_draft(
         content_hash=compiled.content_hash,
         source=text,
         definition_json=definition.model_dump_json(),
+        translations_json=translations_json,
         published_by_id=stored_by_id,
         is_draft=True,
     )

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from app import i18n
 from app.questionnaires.compiler import (
     CompiledPage,
     CompiledQuestion,
@@ -68,6 +70,17 @@ MESSAGES = {
 """Default texts respondents see. They are defaults only: a file can set
 ``required_message`` and ``constraint_message`` per question. Kept in one place so
 that an English edition can swap the table."""
+
+
+def _messages(env: AnswerEnv) -> Mapping[str, str]:
+    """``MESSAGES`` in the language of the version being answered (``app.i18n``)."""
+    return _translated(env.cq.definition.language)
+
+
+@lru_cache(maxsize=8)
+def _translated(language: str) -> dict[str, str]:
+    return {key: i18n.gettext(language, text) for key, text in MESSAGES.items()}
+
 
 OTHER_MAX_LENGTH = 500
 _INTEGER = re.compile(r"-?[0-9]{1,9}")
@@ -128,7 +141,7 @@ def parse_page_submission(
 def _require(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> None:
     model = question.model
     if parsed.value is None and not parsed.errors and getattr(model, "required", False):
-        message = getattr(model, "required_message", None) or MESSAGES["required"]
+        message = getattr(model, "required_message", None) or _messages(env)["required"]
         parsed.errors[question.id] = pipe(message, env.cq, env.answers, env.attributes)
 
 
@@ -137,7 +150,7 @@ def _constrain(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> N
     if question.constraint is not None and not holds(question.constraint, env):
         message = (
             getattr(question.model, "constraint_message", None)
-            or MESSAGES["constraint"]
+            or _messages(env)["constraint"]
         )
         parsed.errors[question.id] = pipe(message, env.cq, env.answers, env.attributes)
 
@@ -162,7 +175,11 @@ def _offered_code(question: CompiledQuestion, text: str, env: AnswerEnv) -> int 
 
 
 def _other_text(
-    question: CompiledQuestion, chosen: bool, form: FormData, parsed: _Parsed
+    question: CompiledQuestion,
+    chosen: bool,
+    form: FormData,
+    parsed: _Parsed,
+    env: AnswerEnv,
 ) -> None:
     """Keep the "anders, namelijk" text only while its option is chosen."""
     if not chosen:
@@ -171,9 +188,9 @@ def _other_text(
     text = " ".join(_values(form, key)[:1])
     option = next(o for o in question.options if o.code == question.other_code)
     if not text and option.other_required:
-        parsed.errors[key] = MESSAGES["other_required"].format(label=option.label)
+        parsed.errors[key] = _messages(env)["other_required"].format(label=option.label)
     elif len(text) > OTHER_MAX_LENGTH:
-        parsed.errors[key] = MESSAGES["too_long"].format(n=OTHER_MAX_LENGTH)
+        parsed.errors[key] = _messages(env)["too_long"].format(n=OTHER_MAX_LENGTH)
     parsed.other = text or None
 
 
@@ -184,10 +201,10 @@ def _single(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Pars
         return parsed
     code = _offered_code(question, values[0], env) if len(values) == 1 else None
     if code is None:
-        parsed.errors[question.id] = MESSAGES["invalid_option"]
+        parsed.errors[question.id] = _messages(env)["invalid_option"]
         return parsed
     parsed.value = code
-    _other_text(question, code == question.other_code, form, parsed)
+    _other_text(question, code == question.other_code, form, parsed, env)
     return parsed
 
 
@@ -195,7 +212,7 @@ def _multiple(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Pa
     parsed = _Parsed()
     codes = {_offered_code(question, v, env) for v in _values(form, question.id)}
     if None in codes:
-        parsed.errors[question.id] = MESSAGES["invalid_option"]
+        parsed.errors[question.id] = _messages(env)["invalid_option"]
         return parsed
     if not codes:
         return parsed
@@ -204,14 +221,18 @@ def _multiple(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Pa
     model = question.model
     assert isinstance(model, MultipleChoice)
     if exclusive is not None and len(chosen) > 1:
-        parsed.errors[question.id] = MESSAGES["exclusive"].format(label=exclusive.label)
+        parsed.errors[question.id] = _messages(env)["exclusive"].format(
+            label=exclusive.label
+        )
     elif model.min_choices and len(chosen) < model.min_choices and exclusive is None:
-        parsed.errors[question.id] = MESSAGES["min_choices"].format(n=model.min_choices)
+        parsed.errors[question.id] = _messages(env)["min_choices"].format(
+            n=model.min_choices
+        )
     elif model.max_choices and len(chosen) > model.max_choices:
         key = "max_choices_one" if model.max_choices == 1 else "max_choices"
-        parsed.errors[question.id] = MESSAGES[key].format(n=model.max_choices)
+        parsed.errors[question.id] = _messages(env)[key].format(n=model.max_choices)
     parsed.value = [o.code for o in chosen]
-    _other_text(question, question.other_code in codes, form, parsed)
+    _other_text(question, question.other_code in codes, form, parsed, env)
     return parsed
 
 
@@ -252,17 +273,17 @@ def _rows(
         if not values:
             missing.append(key)
         elif value is None:
-            parsed.errors[key] = MESSAGES[invalid].format(
+            parsed.errors[key] = _messages(env)[invalid].format(
                 min=getattr(model, "min", 0), max=getattr(model, "max", 0)
             )
         else:
             answered[row.id] = value
     if getattr(model, "required", False) and missing and (answered or parsed.errors):
         for key in missing:
-            parsed.errors[key] = MESSAGES[
+            parsed.errors[key] = _messages(env)[
                 "required_row" if model.type == "grid" else "required_item"
             ]
-        parsed.errors[question.id] = MESSAGES[
+        parsed.errors[question.id] = _messages(env)[
             "required_rows" if model.type == "grid" else "required_items"
         ]
     parsed.value = answered or None
@@ -289,7 +310,7 @@ def _scale(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parse
         if value is None:
             value = _offered_code(question, values[0], env)
     if value is None:
-        parsed.errors[question.id] = MESSAGES["scale"].format(
+        parsed.errors[question.id] = _messages(env)["scale"].format(
             min=model.min, max=model.max
         )
     parsed.value = value
@@ -309,30 +330,34 @@ def _number(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Pars
             (o.label for o in question.options if str(o.code) == options[0]),
             "weet niet",
         )
-        parsed.errors[question.id] = MESSAGES["number_or_option"].format(label=label)
+        parsed.errors[question.id] = _messages(env)["number_or_option"].format(
+            label=label
+        )
     elif options:
         parsed.value = (
             _offered_code(question, options[0], env) if len(options) == 1 else None
         )
         if parsed.value is None:
-            parsed.errors[question.id] = MESSAGES["invalid_option"]
+            parsed.errors[question.id] = _messages(env)["invalid_option"]
     elif numbers:
         parsed.value = _bounded(question, numbers[0]) if len(numbers) == 1 else None
         if parsed.value is None:
-            parsed.errors[question.id] = MESSAGES["whole_number"].format(
+            parsed.errors[question.id] = _messages(env)["whole_number"].format(
                 min=model.min, max=model.max
             )
     return parsed
 
 
-def _text(question: CompiledQuestion, form: FormData, _env: AnswerEnv) -> _Parsed:
+def _text(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
     parsed = _Parsed()
     raw = form.get(question.id, ())
     text = raw[0].replace("\r\n", "\n").replace("\x00", "").strip() if raw else ""
     model = question.model
     assert isinstance(model, Text)
     if len(text) > model.max_length:
-        parsed.errors[question.id] = MESSAGES["too_long"].format(n=model.max_length)
+        parsed.errors[question.id] = _messages(env)["too_long"].format(
+            n=model.max_length
+        )
     parsed.value = text or None
     return parsed
 

@@ -13,12 +13,14 @@ wave can field.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
-from app.questionnaires import loader
+from app.questionnaires import loader, translations
 from app.questionnaires import service as questionnaires_service
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
@@ -80,6 +82,7 @@ async def start_draft(
     filename: str,
     attributes: dict[str, str],
     started_by_id: int | None = None,
+    path: Path | None = None,
 ) -> tuple[QuestionnaireVersion, str]:
     """Check a draft file's bytes, store it as a draft and start a test run on it.
 
@@ -87,7 +90,7 @@ async def start_draft(
     a draft must pass the same checks as a version before anyone walks it.
     """
     draft = await store_draft_file(
-        session, data=data, filename=filename, stored_by_id=started_by_id
+        session, data=data, filename=filename, stored_by_id=started_by_id, path=path
     )
     token = await start(session, settings, version=draft, attributes=attributes)
     return draft, token
@@ -99,14 +102,22 @@ async def store_draft_file(
     data: bytes,
     filename: str,
     stored_by_id: int | None = None,
+    path: Path | None = None,
 ) -> QuestionnaireVersion:
-    """Check a draft file's bytes and store it as a draft (once per content)."""
+    """Check a draft file's bytes and store it as a draft (once per content);
+    with ``path`` (where the file lies), its translation files go along."""
     compiled = loader.load_bytes(data, filename)
+    translated = (
+        translations.load_translations(compiled.definition, path, shown_as=filename)
+        if path
+        else None
+    )
     return await questionnaires_service.store_draft(
         session,
         compiled=compiled,
         text=data.decode("utf-8-sig"),
         stored_by_id=stored_by_id,
+        translated=translated,
     )
 
 

@@ -34,6 +34,9 @@ class Response(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped on every saved page; guards against lost updates from two tabs."""
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The language the respondent answers in (``nl``, ``en``); empty means the
+    version's own language (responses started before translations existed)."""
 
 
 class PageVisit(Base):

@@ -72,6 +72,8 @@ class QuestionView:
     title: str | None = None
     html: Markup | None = None
     """An information block's text, rendered from its markup."""
+    language: str = "nl"
+    """For the macro's own texts ("(verplicht)"), via ``gettext_in``."""
 
 
 @dataclass(slots=True)
@@ -224,6 +226,7 @@ def _question(
         else None,
         "required": bool(getattr(model, "required", False)),
         "error": errors.get(model.id),
+        "language": cq.definition.language,
     }
     if model.type == "info":
         title = getattr(model, "title", None)

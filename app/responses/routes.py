@@ -13,9 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import i18n
 from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.service import CompiledVersions
+from app.questionnaires.translations import LANGUAGES
 from app.responses import rendering, service
 from app.responses.service import Survey
 from app.responses.store import RespondentDb, respondent_connection
@@ -48,10 +50,12 @@ def _url(token: str, page_id: str | None = None) -> str:
 
 def _context(survey: Survey, **extra: object) -> dict[str, object]:
     definition = survey.compiled.definition
+    language = survey.language or definition.language
     return {
         "survey": survey,
         "definition": definition,
-        "lang": definition.language,
+        "lang": language,
+        **i18n.template_callables(language),
         **extra,
     }
 
@@ -77,8 +81,24 @@ async def welcome(
         return RedirectResponse(
             _url(token, service.resume_page_id(survey)), status_code=303
         )
+    if (chosen := request.query_params.get("taal")) is not None:
+        service.use_language(survey, versions, chosen)
     await service.link_opened(db, survey)
-    return render(request, "responses/welcome.html", _framed(survey, token=token))
+    return render(
+        request,
+        "responses/welcome.html",
+        _framed(survey, token=token, languages=_language_links(survey)),
+    )
+
+
+def _language_links(survey: Survey) -> list[tuple[str, str, bool]]:
+    """(code, name, current) per language the version offers; empty if one."""
+    offered = service.languages(survey)
+    if len(offered) < 2:
+        return []
+    return [
+        (code, LANGUAGES.get(code, code), code == survey.language) for code in offered
+    ]
 
 
 @router.post("/s/{token}")
@@ -88,6 +108,10 @@ async def start(
     survey = await service.open_survey(db, token=token, versions=versions)
     if survey.is_complete:
         return RedirectResponse(f"/s/{token}", status_code=303)
+    if survey.response is None:
+        chosen = _value(await form_lists(request), "taal")
+        if chosen is not None:
+            service.use_language(survey, versions, chosen)
     await service.start(db, survey)
     if is_htmx(request):
         return await _render_next(

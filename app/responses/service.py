@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app import i18n
 from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
@@ -57,6 +58,10 @@ class Survey:
     response: ResponseState | None
     version: VersionInfo
     compiled: CompiledQuestionnaire
+    """The version in the respondent's language (``language``)."""
+    language: str = ""
+    original: CompiledQuestionnaire | None = field(default=None, repr=False)
+    """The version in its own language, before any translation."""
 
     _visible: tuple[object, list[str]] | None = field(default=None, repr=False)
 
@@ -138,12 +143,41 @@ async def open_survey(
         else None
     )
     if loaded is None:
-        raise SurveyNotOpen()
+        language = i18n.invitation_language(rows.invitation.attributes)
+        raise SurveyNotOpen(language or i18n.SOURCE_LANGUAGE)
     survey = Survey(token_hash, rows.invitation, rows.wave, response, *loaded)
+    wanted = (
+        response.language
+        if response is not None
+        else i18n.invitation_language(rows.invitation.attributes)
+    )
+    use_language(survey, versions, wanted)
     if not rows.invitation.is_test and not survey.is_complete:
         wave = rows.wave
-        _check_window(wave, today or dt.datetime.now(ZoneInfo(wave.timezone)).date())
+        _check_window(
+            wave,
+            today or dt.datetime.now(ZoneInfo(wave.timezone)).date(),
+            survey.language,
+        )
     return survey
+
+
+def languages(survey: Survey) -> list[str]:
+    """The languages the survey's version can be answered in, its own first."""
+    original = survey.original or survey.compiled
+    return [original.definition.language, *sorted(survey.version.translated)]
+
+
+def use_language(
+    survey: Survey, versions: CompiledVersions, wanted: str | None
+) -> None:
+    """Show the survey in ``wanted`` when the version has it, else in its own."""
+    original = survey.original or survey.compiled
+    survey.original = original
+    language = wanted if wanted in languages(survey) else None
+    survey.language = language or original.definition.language
+    survey.compiled = versions.in_language(survey.version, original, survey.language)
+    survey._visible = None
 
 
 async def link_opened(db: RespondentDb, survey: Survey) -> None:
@@ -153,11 +187,11 @@ async def link_opened(db: RespondentDb, survey: Survey) -> None:
         await store.mark_opened(db, survey.invitation.id, utcnow())
 
 
-def _check_window(wave: WaveWindow, today: dt.date) -> None:
+def _check_window(wave: WaveWindow, today: dt.date, language: str) -> None:
     if wave.opens_on is not None and today < wave.opens_on:
-        raise SurveyNotOpen()
+        raise SurveyNotOpen(language)
     if wave.closes_on is not None and today > wave.closes_on:
-        raise SurveyClosed()
+        raise SurveyClosed(language)
 
 
 async def start(db: RespondentDb, survey: Survey) -> ResponseState:
@@ -171,14 +205,18 @@ async def start(db: RespondentDb, survey: Survey) -> ResponseState:
     now = utcnow()
     _advance(survey.invitation, "started", now)
     created = await store.insert_response(
-        db, invitation=survey.invitation, version_id=survey.version.id, now=now
+        db,
+        invitation=survey.invitation,
+        version_id=survey.version.id,
+        now=now,
+        language=survey.language,
     )
     if created is None:
         await _reload(db, survey)
         assert survey.response is not None
         return survey.response
     survey.response = ResponseState(
-        created, survey.version.id, "started", {}, [], None, None, 0
+        created, survey.version.id, "started", {}, [], None, None, 0, survey.language
     )
     return survey.response
 
@@ -298,7 +336,7 @@ async def page_shown(db: RespondentDb, survey: Survey, page_id: str) -> None:
         if await _write(db, survey, changes, status="response", now=now):
             return
         await _reload(db, survey)
-    raise ConcurrentChanges()
+    raise ConcurrentChanges(survey.language)
 
 
 def _unchanged(response: ResponseState, now: dt.datetime) -> dict[str, Any]:
@@ -351,7 +389,7 @@ async def submit_page(
             return SubmitOutcome(next_page_id=None, completed=survey.is_complete)
         if not may_show(survey, page_id):
             return SubmitOutcome(next_page_id=resume_page_id(survey))
-    raise ConcurrentChanges()
+    raise ConcurrentChanges(survey.language)
 
 
 async def _try_submit(

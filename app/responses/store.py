@@ -106,6 +106,8 @@ class ResponseState:
     response_at: dt.datetime | None
     completed_at: dt.datetime | None
     revision: int
+    language: str | None = None
+    """The language chosen at the start; None: the version's own."""
 
 
 @dataclass
@@ -207,6 +209,7 @@ def survey_query() -> Select[Any]:
             r.c.response_at.label("response_response_at"),
             r.c.completed_at.label("response_completed_at"),
             r.c.revision,
+            r.c.language.label("response_language"),
         )
         .join(w, w.c.id == i.c.wave_id)
         .outerjoin(
@@ -252,6 +255,7 @@ async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
             m["response_response_at"],
             m["response_completed_at"],
             m["revision"],
+            m["response_language"],
         )
     wave = WaveWindow(m["opens_on"], m["closes_on"], m["timezone"])
     return SurveyRows(invitation, wave, response, m["wave_version_id"])
@@ -351,6 +355,7 @@ def _statements(dialect: str) -> _Statements:
             started_at=_param("n_now", r.c.started_at),
             updated_at=_param("n_now", r.c.updated_at),
             revision=0,
+            language=_param("n_language", r.c.language),
         )
         .on_conflict_do_nothing(index_elements=[r.c.invitation_id])
         .returning(r.c.id)
@@ -460,6 +465,7 @@ async def insert_response(
     invitation: InvitationState,
     version_id: int,
     now: dt.datetime,
+    language: str | None = None,
 ) -> int | None:
     """Insert the response of ``invitation`` and write its (started) status;
     None if it already has one (a second click on "Start" at the same time)."""
@@ -467,6 +473,7 @@ async def insert_response(
     params = {
         "n_invitation_id": invitation.id,
         "n_version_id": version_id,
+        "n_language": language,
         "n_answers": {},
         "n_submitted_pages": [],
         "n_now": now,

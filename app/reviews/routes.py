@@ -49,7 +49,7 @@ async def create_link(
         try:
             target = await testruns.store_draft_file(
                 session, data=path.read_bytes(), filename=f"{questionnaire}/{path.name}",
-                stored_by_id=staff.id,
+                stored_by_id=staff.id, path=path,
             )  # fmt: skip
         except DefinitionErrors as exc:
             raise InvalidInput(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -14,7 +15,7 @@ from app.questionnaires.models import QuestionnaireVersion
 from app.samples.models import Invitation
 from app.staff.models import AuditEvent, Role
 from tests.fixtures.staff import logged_in
-from tests.fixtures.surveys import MINI, page_path
+from tests.fixtures.surveys import MINI, MINI_ENGLISH, page_path
 
 pytestmark = pytest.mark.asyncio
 
@@ -242,3 +243,45 @@ class TestFilesFromAListing:
             assert response.status_code == 422
             assert "questionnaires/mini/1.yaml" in response.text
             assert str(settings.questionnaires_dir) not in response.text
+
+
+class TestTranslations:
+    async def test_publishing_from_the_staff_page_takes_the_translation_along(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        folder = settings.questionnaires_dir / "mini" / "translations"
+        folder.mkdir()
+        (folder / "1.en.yaml").write_text(
+            json.dumps({"language": "en", "texts": MINI_ENGLISH}), encoding="utf-8"
+        )  # JSON is YAML
+        _, csrf = await logged_in(client, session, Role.researcher)
+        r = await client.post(
+            "/staff/questionnaires/publish", data={"csrf_token": csrf, "ref": "mini/1"}
+        )
+        assert r.status_code == 303
+        stored = await session.scalar(select(QuestionnaireVersion))
+        assert stored is not None
+        assert json.loads(stored.translations_json) == {"en": MINI_ENGLISH}
+        page = await client.get("/staff/questionnaires/mini/1")
+        assert "talen: Nederlands, English" in page.text
+
+    async def test_a_broken_translation_is_refused_naming_the_file_not_the_server(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        write_file(settings)
+        folder = settings.questionnaires_dir / "mini" / "translations"
+        folder.mkdir()
+        texts = {k: v for k, v in MINI_ENGLISH.items() if k != "q_remarks.text"}
+        (folder / "1.en.yaml").write_text(
+            json.dumps({"language": "en", "texts": texts}), encoding="utf-8"
+        )
+        _, csrf = await logged_in(client, session, Role.researcher)
+        r = await client.post(
+            "/staff/questionnaires/publish", data={"csrf_token": csrf, "ref": "mini/1"}
+        )
+        assert r.status_code == 422
+        assert "questionnaires/mini/translations/1.en.yaml:1:" in r.text
+        assert "missing text &#39;q_remarks.text&#39;" in r.text
+        assert str(settings.questionnaires_dir) not in r.text
+        assert await session.scalar(select(QuestionnaireVersion)) is None
