@@ -1,7 +1,7 @@
 """translations stored with a version; the language of each response
 
 Revision ID: 0014_language
-Revises: 0012_reviews
+Revises: 0013_breakoff
 Create Date: 2026-12-06 16:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014_language'
-down_revision: str | Sequence[str] | None = '0012_reviews'
+down_revision: str | Sequence[str] | None = '0013_breakoff'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
