@@ -16,24 +16,6 @@ from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.diff import Change, diff_versions
 from app.questionnaires.document import TYPE_LABELS, _numbers, _Words
 
-KIND_LABELS = {
-    "added": "nieuwe vraag",
-    "removed": "vraag vervallen",
-    "moved": "verplaatst",
-    "reworded": "vraagtekst gewijzigd",
-    "type_changed": "vraagsoort gewijzigd",
-    "routing_changed": "routering gewijzigd",
-    "range_changed": "antwoordbereik gewijzigd",
-    "option_added": "antwoordoptie toegevoegd",
-    "option_removed": "antwoordoptie vervallen",
-    "option_relabelled": "antwoordoptie anders verwoord",
-    "option_recoded": "antwoordoptie kreeg een andere code",
-    "row_added": "stelling toegevoegd",
-    "row_removed": "stelling vervallen",
-    "row_reworded": "stelling anders verwoord",
-}
-"""Dutch names of the change kinds of ``diff.Change.kind``."""
-
 BREAKS_COMPARISON = {"reworded", "type_changed", "range_changed", "option_recoded"}
 """Changes after which an analyst cannot compare the item with the older edition
 without a note."""
@@ -103,7 +85,7 @@ def _label(qid: str, old: dict[str, int], new: dict[str, int]) -> str:
 
 def _line(change: Change, words_old: _Words, words_new: _Words) -> ChangeLine:
     d = change.detail
-    kind = KIND_LABELS.get(change.kind, change.kind)
+    kind = change.kind_label
     before = after = note = None
     match change.kind:
         case "added":

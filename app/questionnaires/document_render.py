@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from docx import Document
 from docx.shared import Pt, RGBColor
 
+from app import pdf
 from app.questionnaires.diff_document import DiffDocument
 from app.questionnaires.document import (
     QuestionEntry,
@@ -40,11 +41,8 @@ def diff_to_html(env: Environment, document: DiffDocument) -> str:
 
 
 def to_pdf(html: str) -> bytes:
-    """Lay ``html`` out as A4 pages. Imported late: WeasyPrint loads Pango."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    """Lay ``html`` out as A4 pages (its own ``<style>``; no fetches)."""
+    return pdf.html_to_pdf(html)
 
 
 def to_docx(document: QuestionnaireDocument) -> bytes:
