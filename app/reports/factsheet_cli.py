@@ -71,7 +71,7 @@ def factsheet_command(
         raise click.ClickException(f"factsheet cannot be made: {exc}") from exc
     env = create_templates(auto_reload=False).env
     html = factsheet_service.render_html(
-        env, result.sheet, for_pdf=True, source=f"wave {result.wave}"
+        env, result.sheet, for_pdf=True, source=f"meting {result.wave}"
     )
     if suffix == ".pdf":
         out.write_bytes(html_to_pdf(html))

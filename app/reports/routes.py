@@ -238,7 +238,7 @@ async def show_factsheet(
         request.app.state.templates.env,
         result.sheet,
         for_pdf=False,
-        source=f"wave {result.wave}",
+        source=f"meting {result.wave}",
         back_url=f"/staff/reports?{query}",
         pdf_url=f"/staff/reports/factsheet.pdf?{query}&{_query(tier=tier)}",
     )
@@ -267,7 +267,7 @@ async def download_factsheet(
     if isinstance(result, Response):
         return result
     pdf = await factsheet_service.render_pdf(
-        request.app.state.templates.env, result.sheet, source=f"wave {result.wave}"
+        request.app.state.templates.env, result.sheet, source=f"meting {result.wave}"
     )
     filename = f"factsheet-{tier}-{result.wave}-{result.edition}.pdf"
     return Response(
