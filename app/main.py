@@ -22,6 +22,10 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, SettingsProblem, get_settings, load_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
+
+# Every domain's tables, so the string-named relationships between domains
+# resolve before the first request maps a row.
+from app.models import metadata as _all_tables  # noqa: F401
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
 from app.web import (

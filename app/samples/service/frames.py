@@ -38,7 +38,7 @@ from app.samples.models import (
     Wave,
 )
 from app.samples.service.waves import lock_wave
-from app.samples.tables import FileProblem
+from app.samples.tables import FileProblem, TableLimits
 from app.staff import service as staff_service
 from app.staff.schemas import StaffContext
 
@@ -93,7 +93,7 @@ async def import_frame(
             existing_keys=existing,
             defaults=defaults,
             max_problems=settings.samples.max_reported_problems,
-            limits=settings.samples.table_limits(),
+            limits=TableLimits.from_settings(settings.samples),
         )
     )
     if report.format is not None:
@@ -203,7 +203,7 @@ async def _store(
         report,
         kind=kind,
         defaults=defaults,
-        limits=settings.samples.table_limits(),
+        limits=TableLimits.from_settings(settings.samples),
     )
     size = settings.samples.insert_batch_size
 
