@@ -129,6 +129,8 @@ def _check_questionnaire_files(settings: Settings) -> None:
 
 def _include_routers(app: FastAPI) -> None:
     from app.exports.routes import router as exports_router
+    from app.flows.routes import public_router as flows_public_router
+    from app.flows.routes import staff_router as flows_router
     from app.mailings.public_routes import router as mailings_public_router
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
@@ -144,9 +146,11 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(responses_router)
     app.include_router(mailings_public_router)
     app.include_router(reviews_public_router)
+    app.include_router(flows_public_router)
     app.include_router(notices_router)
     app.include_router(staff_router, prefix="/staff")
     app.include_router(questionnaires_router, prefix="/staff")
+    app.include_router(flows_router, prefix="/staff")
     app.include_router(samples_router, prefix="/staff")
     app.include_router(mailings_router, prefix="/staff")
     app.include_router(monitoring_router, prefix="/staff")

@@ -30,15 +30,15 @@ RESPONDENT_TEMPLATES = (
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "gettext_in": (2,)}
 
 
-def extract_messages(templates_dir: Path) -> set[str | tuple[str, str]]:
+def extract_messages(templates_dir: Path) -> set[str | tuple[str, ...]]:
     """Every message id in the respondent templates and the answer checks
     (``submission.MESSAGES``), as Babel extracts them: what a catalogue must hold."""
-    found: set[str | tuple[str, str]] = set(MESSAGES.values())
+    found: set[str | tuple[str, ...]] = set(MESSAGES.values())
     found.update(text for e in RESPONDENT_ERRORS for text in (e.TITLE, e.MESSAGE))
     for name in RESPONDENT_TEMPLATES:
         with (templates_dir / name).open("rb") as source:
             for _line, message, _comments, _context in extract(
-                babel_extract,
+                babel_extract,  # type: ignore[arg-type]  # jinja2's hints are narrower than babel's
                 source,
                 keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"},
