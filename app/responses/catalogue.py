@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.extract import extract
-from jinja2.ext import babel_extract
 
 from app.questionnaires.submission import MESSAGES
 from app.responses.errors import RESPONDENT_ERRORS
@@ -37,8 +36,10 @@ def extract_messages(templates_dir: Path) -> set[str | tuple[str, ...]]:
     found.update(text for e in RESPONDENT_ERRORS for text in (e.TITLE, e.MESSAGE))
     for name in RESPONDENT_TEMPLATES:
         with (templates_dir / name).open("rb") as source:
+            # by name, as Babel's own config would: jinja2 annotates the function's
+            # keywords as a Sequence where Babel passes a Mapping of them
             for _line, message, _comments, _context in extract(
-                babel_extract,  # type: ignore[arg-type]  # jinja2's hints are narrower than babel's
+                "jinja2.ext:babel_extract",
                 source,
                 keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"},
