@@ -64,6 +64,9 @@ class AnswerForm(Protocol):
 
 ValueSet = Literal["options", "missing", "none"]
 Measure = Literal["nominal", "ordinal", "scale"]
+Stored = Literal["value", "list", "text"]
+"""An answer's stored shape: a code or number (per row a ``{row: value}`` dict
+when the question has rows), a list of codes, or text."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class QuestionType:
     """The question's options, a shared ``scale:`` resolved."""
     rows: Callable[[Any], list[Row]] = _no_rows
     """Grid statements or number items: one answer (and one column) each."""
+    stored: Stored = "value"
+    """How its answer is stored (and so read back by exports and routing)."""
     rows_key: str = "rows"
     """Where the rows sit in the file (``rows`` or ``items``), for error lines."""
     shared_scale: Callable[[Any], str | None] = lambda _model: None

@@ -101,6 +101,7 @@ MULTIPLE = QuestionType(
     document_label="meerdere antwoorden mogelijk",
     macro="multiple",
     parse_answer=_parse,
+    stored="list",
     options=_options,
     columns=_columns,
     answer_note=_answer_note,

@@ -58,6 +58,7 @@ TEXT = QuestionType(
     document_label="open antwoord",
     macro="text",
     parse_answer=_parse,
+    stored="text",
     value_box=True,
     view_fields=_view_fields,
     columns=_columns,
