@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.config import Settings
 from app.errors import InvalidInput
-from app.questionnaires import names
+from app.questionnaires import names, types
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -50,17 +50,6 @@ def _nl_number(value: float | int | None, decimals: int = 0) -> str:
 TEMPLATE_NAMES = {"invitation": "uitnodiging", "reminder": "herinnering"}
 """Mail template files are named in English (``mailings/<q>/invitation.*``)."""
 
-QUESTION_TYPES = {
-    "single": "één antwoord",
-    "multiple": "meer antwoorden",
-    "grid": "stellingen",
-    "number": "getal",
-    "scale": "schaal",
-    "text": "open",
-    "info": "tekst",
-    "date": "datum",
-}
-
 
 def _template_name(name: str | None) -> str:
     if not name:
@@ -72,7 +61,9 @@ def _template_name(name: str | None) -> str:
 
 
 def _question_type(kind: str) -> str:
-    return QUESTION_TYPES.get(str(kind), str(kind))
+    """A question type's short Dutch name on staff pages (its ``label``)."""
+    spec = types.REGISTRY.get(str(kind))
+    return spec.label if spec is not None else str(kind)
 
 
 def _percent(value: float | None, decimals: int = 0) -> str:
