@@ -23,7 +23,7 @@ from app.questionnaires.definition import (
     Row,
 )
 from app.questionnaires.errors import Problem
-from app.questionnaires.types import question_type
+from app.questionnaires.types import QuestionType, question_type
 from app.questionnaires.yamlsource import Path
 
 parse_condition = lru_cache(maxsize=8192)(ex.parse)
@@ -169,12 +169,15 @@ class CompiledQuestion:
     other_code: int | None
     id: str = field(init=False)
     type: str = field(init=False)
+    qtype: QuestionType = field(init=False, repr=False)
+    """The declaration of its type (``questionnaires.types``)."""
     condition_holds: Callable[[ex.Env], bool] = field(init=False, repr=False)
     """``relevant`` as one closure (routing's walks test it for every question)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.model.id)
         object.__setattr__(self, "type", self.model.type)
+        object.__setattr__(self, "qtype", question_type(self.model))
         object.__setattr__(self, "condition_holds", ex.holds_all(self.relevant))
 
 
@@ -280,11 +283,7 @@ def _compile_question(
     options = tuple(question_options(q, qn.scales))
     rows = tuple(question_rows(q))
     missing = frozenset(o.code for o in options if o.missing)
-    special = (
-        missing
-        if question_type(q).options_are_values
-        else frozenset(o.code for o in options)
-    )
+    special = missing if question_type(q).choice else frozenset(o.code for o in options)
     return CompiledQuestion(
         model=q,
         index=index,

@@ -27,7 +27,7 @@ from app.questionnaires.compiler import (
 )
 from app.questionnaires.definition import Page, other_key
 from app.questionnaires.explain import pipe
-from app.questionnaires.types import Parsed, question_type
+from app.questionnaires.types import Parsed
 from app.questionnaires.types.answers import integer
 from app.questionnaires.visibility import (
     AnswerEnv,
@@ -108,7 +108,7 @@ def parse_page_submission(
     if not page_guard(compiled, env):
         return new, errors
     for question in compiled.questions:
-        parse = question_type(question).parse_answer
+        parse = question.qtype.parse_answer
         if parse is None or not question_shown(question, env):
             continue
         parsed = parse(_SubmittedForm(question, form, env))

@@ -140,9 +140,15 @@ class QuestionType:
     """Where the rows sit in the file (``rows`` or ``items``), for error lines."""
     shared_scale: Callable[[Any], str | None] = lambda _model: None
     """The name of the shared scale the options come from, if any."""
-    options_are_values: bool = True
-    """False where the options are extra answers beside a number ("weet niet"):
-    then every option code is special, not only the ``missing:`` ones."""
+    choice: bool = False
+    """A choice question: its options are the answers, so a question (or grid)
+    whose options are all hidden is not shown, and only ``missing:`` codes are
+    special. Otherwise options are extra answers beside a value ("weet niet"
+    next to a number): every option code is special, never a number."""
+    bounds: Callable[[Any], tuple[int, int]] | None = None
+    """The lowest and highest number of a numeric type (routing, sums, checks)."""
+    rotates: Literal["options", "rows"] | None = None
+    """What ``rotate: true`` shuffles per respondent (``questionnaires.rotation``)."""
     option_field: str = ""
     """Suffix of the form field its options are sent under (``.option`` for a
     number's "weet niet" beside the number box)."""
