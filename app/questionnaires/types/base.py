@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel
 
 from app.questionnaires.definition import Option, Row
+from app.questionnaires.errors import ErrorCode
+from app.questionnaires.yamlsource import Path
 
 if TYPE_CHECKING:
     from app.questionnaires.compiler import CompiledQuestion
@@ -90,6 +92,12 @@ class Column:
     valid_min: int | None = None
 
 
+class Report(Protocol):
+    """Reports a located problem in the file (``checks.Context.report``)."""
+
+    def __call__(self, error: ErrorCode, path: Path, /, **fields: object) -> None: ...
+
+
 PipeText = Callable[[str], str]
 """Fills a text's ``${...}`` for the respondent being shown the page."""
 
@@ -112,6 +120,10 @@ def _no_fields(model: Any, pipe: PipeText) -> dict[str, object]:
 
 def _no_columns(question: CompiledQuestion) -> list[Column]:
     return []
+
+
+def _no_check(model: Any, path: Path, report: Report) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,10 @@ class QuestionType:
     next to a number): every option code is special, never a number."""
     bounds: Callable[[Any], tuple[int, int]] | None = None
     """The lowest and highest number of a numeric type (routing, sums, checks)."""
+    option_flags: frozenset[str] = frozenset()
+    """Option flags its options may carry (``other``, ``exclusive``)."""
+    check: Callable[[Any, Path, Report], None] = _no_check
+    """Checks of its own keys that the model alone cannot make (with line numbers)."""
     rotates: Literal["options", "rows"] | None = None
     """What ``rotate: true`` shuffles per respondent (``questionnaires.rotation``)."""
     option_field: str = ""
@@ -193,6 +209,14 @@ def question_type(question: str | Any) -> QuestionType:
 
 def all_types() -> Iterator[QuestionType]:
     return iter(REGISTRY.values())
+
+
+def option_suffix(name: str | None, code: int) -> str:
+    """The part of a per-option column name after ``<question>_``: the option's
+    name, else its code (``m1`` for ``-1``)."""
+    if name:
+        return name
+    return str(code) if code >= 0 else f"m{-code}"
 
 
 def short_label(model: Any) -> str:

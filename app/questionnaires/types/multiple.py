@@ -9,13 +9,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from app.questionnaires.definition import MultipleChoice, Option
+from app.questionnaires.errors import ErrorCode
 from app.questionnaires.types.base import (
     AnswerForm,
     Column,
     Parsed,
     QuestionType,
+    Report,
+    option_suffix,
     short_label,
 )
+from app.questionnaires.yamlsource import Path
 
 if TYPE_CHECKING:
     from app.questionnaires.compiler import CompiledQuestion
@@ -58,13 +62,6 @@ def _parse(form: AnswerForm) -> Parsed:
     return parsed
 
 
-def option_suffix(name: str | None, code: int) -> str:
-    """The part of an option's column name after ``<question>_``."""
-    if name:
-        return name
-    return str(code) if code >= 0 else f"m{-code}"
-
-
 def _columns(question: CompiledQuestion) -> list[Column]:
     model = question.model
     short = short_label(model)
@@ -94,6 +91,25 @@ def _answer_note(model: MultipleChoice) -> str | None:
     return None
 
 
+def _check(model: MultipleChoice, path: Path, report: Report) -> None:
+    low, high = model.min_choices, model.max_choices
+    if low is not None and high is not None and low > high:
+        report(
+            ErrorCode.CHOICE_BOUNDS,
+            (*path, "min_choices"),
+            question=model.id,
+            detail="min_choices is above max_choices",
+        )
+    if low is not None and low > len(model.options):
+        detail = f"min_choices is {low} but there are only {len(model.options)} options"
+        report(
+            ErrorCode.CHOICE_BOUNDS,
+            (*path, "min_choices"),
+            question=model.id,
+            detail=detail,
+        )
+
+
 MULTIPLE = QuestionType(
     name="multiple",
     model=MultipleChoice,
@@ -105,6 +121,8 @@ MULTIPLE = QuestionType(
     parse_answer=_parse,
     stored="list",
     options=_options,
+    option_flags=frozenset({"other", "exclusive"}),
+    check=_check,
     columns=_columns,
     answer_note=_answer_note,
 )

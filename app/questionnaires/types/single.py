@@ -44,5 +44,6 @@ SINGLE = QuestionType(
     parse_answer=single_code,
     options=_options,
     shared_scale=lambda model: model.scale,
+    option_flags=frozenset({"other"}),
     columns=_columns,
 )
