@@ -26,6 +26,7 @@ from app.errors import install_error_handlers
 # Every domain's tables, so the string-named relationships between domains
 # resolve before the first request maps a row.
 from app.models import metadata as _all_tables  # noqa: F401
+from app.questionnaires import types
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
 from app.web import (
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
     app.state.templates = create_templates(
         auto_reload=settings.environment == "development"
     )
+    app.state.templates.env.filters["question_type"] = types.type_label
     app.state.templates.env.globals["question_html"] = QuestionHtml(
         app.state.templates.env
     )

@@ -61,7 +61,7 @@ def page_infos(cq: CompiledQuestionnaire) -> list[PageInfo]:
                 block_title=block.title or block.id,
                 block_optional=block.relevant is not None,
                 questions=tuple(
-                    (q.id, q.model.text) for q in page.questions if q.type != "info"
+                    (q.id, q.model.text) for q in page.questions if q.qtype.asks
                 ),
             )
         )

@@ -201,10 +201,10 @@ def _clean(
 
 
 def _clean_value(question: CompiledQuestion, value: object, env: AnswerEnv) -> object:
-    kind = question.type
-    if kind == "info" or value is None or value == "":
+    qtype = question.qtype
+    if not qtype.asks or value is None or value == "":
         return None
-    if kind == "multiple":
+    if qtype.stored == "list":
         chosen = (
             [c for c in value if _offered(question, c, env)]
             if isinstance(value, list)
@@ -218,14 +218,10 @@ def _clean_value(question: CompiledQuestion, value: object, env: AnswerEnv) -> o
         kept = {
             k: v
             for k, v in value.items()
-            if k in rows and (kind == "number" or _offered(question, v, env))
+            if k in rows and (not qtype.choice or _offered(question, v, env))
         }
         return kept or None
-    if kind == "single" or (
-        kind in ("scale", "number")
-        and isinstance(value, int)
-        and value in question.labels
-    ):
+    if qtype.choice or (isinstance(value, int) and value in question.labels):
         return value if _offered(question, value, env) else None
     return value
 
@@ -371,5 +367,5 @@ def path(
         for page in cq.pages
         if page_guard(page, env)
         for q in page.questions
-        if q.type != "info" and question_shown(q, env)
+        if q.qtype.asks and question_shown(q, env)
     ]

@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
+from app.questionnaires.types import question_type
 from app.responses import store
 from app.responses.errors import (
     ConcurrentChanges,
@@ -421,7 +422,7 @@ async def _try_submit(
     if not going_back and shown is not None:
         for question in routing.visible_questions(cq, page_id, answers, attributes):
             if (
-                question.type != "info"
+                question_type(question).asks
                 and question.id not in shown
                 and question.id not in answers
             ):
