@@ -99,21 +99,22 @@ RESPONDENT_TEMPLATES = (
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "gettext_in": (2,)}
 
 
-def extract_messages(templates_dir: Path) -> set[str | tuple[str, str]]:
+def extract_messages(templates_dir: Path) -> set[str | tuple[str, ...]]:
     """Every message id in the respondent templates and the answer checks
     (``submission.MESSAGES``), as Babel extracts them: what a catalogue must hold."""
     from babel.messages.extract import extract
-    from jinja2.ext import babel_extract
 
     from app.questionnaires.submission import MESSAGES
     from app.responses.errors import RESPONDENT_ERRORS
 
-    found: set[str | tuple[str, str]] = set(MESSAGES.values())
+    found: set[str | tuple[str, ...]] = set(MESSAGES.values())
     found.update(text for e in RESPONDENT_ERRORS for text in (e.TITLE, e.MESSAGE))
     for name in RESPONDENT_TEMPLATES:
         with (templates_dir / name).open("rb") as source:
+            # by name, as Babel's own config would: jinja2 annotates the function's
+            # keywords as a Sequence where Babel passes a Mapping of them
             for _line, message, _comments, _context in extract(
-                babel_extract,
+                "jinja2.ext:babel_extract",
                 source,
                 keywords=KEYWORDS,
                 options={"extensions": "jinja2.ext.i18n"},
