@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from app.exports.missing import KIND_CODE, Missing
 from app.exports.variables import Variable
@@ -89,6 +90,14 @@ def coding(question: CompiledQuestion) -> Coding:
     return Coding(to_export, tuple(values), tuple(used), tuple(notes))
 
 
+class _CodedParts(TypedDict):
+    """What every coded part of one question shares (``Part``'s keywords)."""
+
+    missing: tuple[Missing, ...]
+    questionnaire_codes: tuple[tuple[int, int], ...]
+    notes: tuple[str, ...]
+
+
 def question_parts(cq: CompiledQuestionnaire, question: CompiledQuestion) -> list[Part]:
     model = question.model
     if model.type == "info":
@@ -96,7 +105,7 @@ def question_parts(cq: CompiledQuestionnaire, question: CompiledQuestion) -> lis
     short = " ".join((getattr(model, "label", None) or model.text).split())
     text = model.text
     code = coding(question)
-    common = {
+    common: _CodedParts = {
         "missing": code.missing,
         "questionnaire_codes": code.questionnaire_codes,
         "notes": code.notes,
