@@ -155,6 +155,7 @@ def _register_domain_commands() -> None:
         "app.questionnaires.cli_publish",
         "app.samples.cli",
         "app.mailings.cli",
+        "app.flows.cli",
         "app.monitoring.cli",
         "app.exports.cli",
         "app.reports.cli",

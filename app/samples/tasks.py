@@ -1,4 +1,5 @@
-"""Periodic work of the samples domain, for the mail worker's maintenance loop:
+"""Periodic work of the samples domain, run by the background process
+(``app.flows.worker``) on the mail worker's housekeeping beat:
 purge the contact data of waves whose retention date has come."""
 
 from __future__ import annotations

@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.mailings import calendar as cal
-from app.mailings import composer, queries
+from app.mailings import composer
 from app.mailings.errors import (
     MailingExists,
     MailingNotFound,
@@ -35,8 +34,11 @@ from app.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from app.mailings.progress import Progress, progress
-from app.mailings.schemas import (
+from app.mailings.planning import calendar as cal
+from app.mailings.planning import queries
+from app.mailings.planning.fieldwork import Actor, actor_name, calendar_for_wave
+from app.mailings.planning.progress import Progress, progress
+from app.mailings.planning.schemas import (
     MAILED_QUESTIONNAIRES,
     Audience,
     MailingCreate,
@@ -44,7 +46,6 @@ from app.mailings.schemas import (
     dump_rule,
     parse_rule,
 )
-from app.mailings.service.fieldwork import Actor, actor_name, calendar_for_wave
 from app.samples.models import Contact, Invitation, Wave
 from app.staff import service as staff_service
 
