@@ -202,7 +202,7 @@ def _near_duplicates(ctx: Context) -> None:
         ("question id", [(i.model.id, i.path) for i in ctx.questions.values()])
     ]
     for info in ctx.questions.values():
-        if getattr(info.model, "scale", None) is None:
+        if question_type(info.model).shared_scale(info.model) is None:
             labelled = [
                 (o.label, (*info.path, "options", oi))
                 for oi, o in enumerate(info.options)

@@ -163,6 +163,10 @@ class QuestionType:
     """Option flags its options may carry (``other``, ``exclusive``)."""
     check: Callable[[Any, Path, Report], None] = _no_check
     """Checks of its own keys that the model alone cannot make (with line numbers)."""
+    condition_value: Callable[[Any, bool], str] = lambda _model, _row: "info"
+    """What a condition sees of ``${q}`` (or, with ``True``, of ``${q.row}``):
+    ``code``, ``codes``, ``number``, ``text``, or a shape no comparison may take
+    (``grid``, ``items``, ``info``; see ``checks.conditions.SHAPES``)."""
     rotates: Literal["options", "rows"] | None = None
     """What ``rotate: true`` shuffles per respondent (``questionnaires.rotation``)."""
     option_field: str = ""

@@ -69,6 +69,7 @@ GRID = QuestionType(
     macro="grid",
     choice=True,
     rotates="rows",
+    condition_value=lambda _model, row: "code" if row else "grid",
     parse_answer=_parse,
     options=_options,
     rows=_rows,

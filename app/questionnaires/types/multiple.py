@@ -118,6 +118,7 @@ MULTIPLE = QuestionType(
     macro="multiple",
     choice=True,
     rotates="options",
+    condition_value=lambda _model, _row: "codes",
     parse_answer=_parse,
     stored="list",
     options=_options,

@@ -119,6 +119,7 @@ NUMBER = QuestionType(
     label="getal",
     document_label="getal",
     macro="number",
+    condition_value=lambda model, row: "number" if row or not model.items else "items",
     parse_answer=_parse,
     options=_options,
     rows=_rows,

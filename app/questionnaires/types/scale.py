@@ -80,6 +80,7 @@ SCALE = QuestionType(
     label="schaal",
     document_label="schaal",
     macro="scale",
+    condition_value=lambda _model, _row: "number",
     parse_answer=_parse,
     options=_options,
     bounds=lambda model: (model.min, model.max),

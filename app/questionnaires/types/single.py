@@ -41,6 +41,7 @@ SINGLE = QuestionType(
     macro="single",
     choice=True,
     rotates="options",
+    condition_value=lambda _model, _row: "code",
     parse_answer=single_code,
     options=_options,
     shared_scale=lambda model: model.scale,

@@ -57,6 +57,7 @@ TEXT = QuestionType(
     label="open",
     document_label="open antwoord",
     macro="text",
+    condition_value=lambda _model, _row: "text",
     parse_answer=_parse,
     stored="text",
     value_box=True,
