@@ -21,10 +21,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, names
 from app.config import Settings
 from app.errors import InvalidInput
-from app.questionnaires import names, types
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -58,12 +57,6 @@ def _template_name(name: str | None) -> str:
         if name == english or name.startswith(english + "-"):
             return dutch + name[len(english) :]
     return name
-
-
-def _question_type(kind: str) -> str:
-    """A question type's short Dutch name on staff pages (its ``label``)."""
-    spec = types.REGISTRY.get(str(kind))
-    return spec.label if spec is not None else str(kind)
 
 
 def _percent(value: float | None, decimals: int = 0) -> str:
@@ -111,7 +104,6 @@ def create_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["questionnaire_name"] = names.display_name
     env.filters["ref_name"] = names.ref_name
     env.filters["template_name"] = _template_name
-    env.filters["question_type"] = _question_type
     env.globals["csrf_field_name"] = "csrf_token"
     # Respondent pages pass ``_``/``gettext`` for their language in the context
     # (``app.i18n.template_callables``); everything else renders Dutch as is.

@@ -20,6 +20,7 @@ from app.questionnaires.types.base import (
     question_type,
     register,
     short_label,
+    type_label,
     unregister,
 )
 from app.questionnaires.types.grid import GRID
@@ -44,5 +45,6 @@ __all__ = [
     "question_type",
     "register",
     "short_label",
+    "type_label",
     "unregister",
 ]

@@ -223,6 +223,13 @@ def option_suffix(name: str | None, code: int) -> str:
     return str(code) if code >= 0 else f"m{-code}"
 
 
+def type_label(kind: str) -> str:
+    """A question type's short Dutch name on staff pages (its ``label``); the
+    app registers it as the templates' ``question_type`` filter."""
+    spec = REGISTRY.get(str(kind))
+    return spec.label if spec is not None else str(kind)
+
+
 def short_label(model: Any) -> str:
     """A question's label for exports: its ``label``, else its text, on one line."""
     return " ".join((getattr(model, "label", None) or model.text).split())
