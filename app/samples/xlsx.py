@@ -126,14 +126,16 @@ def xlsx_records(
             )
         _check_time(deadline, limits, 1)
         try:
+            # the read-only reader's own private parts, which types-openpyxl
+            # leaves out of its stubs (hence the ignores)
             with sheet._get_source() as stream:
                 parser = WorkSheetParser(
                     stream,
-                    sheet._shared_strings,
+                    sheet._shared_strings,  # type: ignore[attr-defined]
                     data_only=True,
                     epoch=workbook.epoch,
-                    date_formats=workbook._date_formats,
-                    timedelta_formats=workbook._timedelta_formats,
+                    date_formats=workbook._date_formats,  # type: ignore[attr-defined]
+                    timedelta_formats=workbook._timedelta_formats,  # type: ignore[attr-defined]
                 )
                 yield from _rows(stream, parser, limits, deadline)
         except FileProblem:
