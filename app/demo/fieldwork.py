@@ -40,8 +40,8 @@ from app.mailings.schemas import (
     OnOpening,
     RecessCreate,
 )
+from app.names import display_name
 from app.questionnaires import routing
-from app.questionnaires.names import display_name
 from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame

@@ -28,6 +28,7 @@ from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
+from app.questionnaires.types import question_type
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STATUS_CODES = {"response": 1, "complete": 2}
@@ -196,7 +197,7 @@ class Encoder:
         return [
             _plan(question, slots)
             for question in sorted(cq.questions.values(), key=lambda q: q.index)
-            if question.type != "info"
+            if question_type(question).asks
         ]
 
     def encode(self, record: ResponseRecord) -> list[Any]:
@@ -309,14 +310,14 @@ def _plan(
     question: CompiledQuestion, slots: Mapping[tuple[str, str | None], int]
 ) -> _QuestionPlan:
     qid = question.id
-    kind = question.type
+    stored = question_type(question).stored
     plan = _QuestionPlan(
         qid,
         question.page_index,
         TEXT
-        if kind == "text"
+        if stored == "text"
         else MULTIPLE
-        if kind == "multiple"
+        if stored == "list"
         else ROWS
         if question.rows
         else SINGLE,
@@ -328,7 +329,7 @@ def _plan(
         for r in question.rows
         if (qid, f"row:{r.id}") in slots
     ]
-    if kind == "multiple":
+    if stored == "list":
         plan.options = [
             (o.code, slots[(qid, f"opt:{o.code}")], o.missing is not None)
             for o in question.options

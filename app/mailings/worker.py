@@ -31,6 +31,7 @@ from app import i18n
 from app.config import Settings
 from app.db import session_scope, utcnow
 from app.errors import InvalidInput
+from app.flows.purging import purge_expired_contacts
 from app.mailings import composer, outbox, queries
 from app.mailings import service as mailings_service
 from app.mailings.calendar import Calendar
@@ -42,7 +43,6 @@ from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Tr
 from app.monitoring.tasks import fold_monitor_deltas, refresh_burden_snapshots
 from app.samples import tokens
 from app.samples.models import Wave
-from app.samples.tasks import purge_expired_contacts
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings, WorkerSettings
 from app.db import create_engine, create_sessionmaker, utcnow
+from app.flows import purging
 from app.mailings import delivery, links, outbox, service
 from app.mailings.models import (
     CaughtMail,
@@ -628,7 +629,7 @@ class TestCatcher:
         row = await outbox_row(session, inv)
         row.last_reply = "250 ok <weg@a.test>"
         await session.commit()
-        purge = await samples_service.purge_contacts(session, wave=wave, actor=ACTOR)
+        purge = await purging.purge_contacts(session, wave=wave, actor=ACTOR)
         await session.commit()
         assert purge.caught_mails == 1
         assert await session.scalar(select(func.count()).select_from(CaughtMail)) == 0

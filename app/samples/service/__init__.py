@@ -16,6 +16,7 @@ from app.samples.service.draws import (
     verify_sample,
 )
 from app.samples.service.frames import (
+    Actor,
     ImportOutcome,
     Purge,
     delete_frame,
@@ -48,11 +49,11 @@ from app.samples.service.invitations import (
 )
 from app.samples.service.retention import (
     Erasure,
-    Found,
-    erase,
-    find_person,
+    due_for_purge,
+    erasable_invitations,
+    erase_invitations,
+    find_invitations,
     postpone,
-    purge_due,
     retention_date,
 )
 from app.samples.service.waves import (
@@ -79,11 +80,11 @@ from app.samples.service.waves import (
 __all__ = [
     "INVITATION_COLUMNS",
     "KNOWN_QUESTIONNAIRES",
+    "Actor",
     "Check",
     "Draw",
     "Erasure",
     "FieldedQuestionnaire",
-    "Found",
     "ImportOutcome",
     "Purge",
     "Rotation",
@@ -95,8 +96,10 @@ __all__ = [
     "create_wave",
     "delete_frame",
     "draw_sample",
-    "erase",
-    "find_person",
+    "due_for_purge",
+    "erasable_invitations",
+    "erase_invitations",
+    "find_invitations",
     "frame_breakdown",
     "frame_population",
     "get_invitation_by_token",
@@ -119,7 +122,6 @@ __all__ = [
     "parse_stratum",
     "postpone",
     "purge_contacts",
-    "purge_due",
     "reissue_link",
     "require_frame",
     "require_invitation",

@@ -24,11 +24,11 @@ from app.db import create_engine, create_sessionmaker
 from app.exports import runner
 from app.exports import service as export_service
 from app.exports.schemas import ExportFormat, ExportRequest
+from app.flows.purging import purge_expired_contacts
 from app.mailings.worker import MailWorker
 from app.responses.models import Response
 from app.samples import service as samples_service
 from app.samples.models import Contact, Invitation
-from app.samples.tasks import purge_expired_contacts
 from app.staff.models import AuditEvent, Role
 from tests.fixtures.exports import build_dataset
 from tests.fixtures.staff import logged_in

@@ -7,8 +7,9 @@ monitor, mailed, or exported.
 
 Drafts (checked files not yet published) can be test-run too: every review
 round would otherwise burn a version number. ``start_draft`` stores the draft
-as a version row marked ``is_draft`` (see ``service.store_draft``), which no
-wave can field.
+as a version row marked ``is_draft`` (see ``questionnaires.drafts``), which no
+wave can field. Calls samples (the test wave and invitation) and responses
+(the pinned response), hence a flow rather than part of questionnaires.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
-from app.questionnaires import loader, translations
-from app.questionnaires import service as questionnaires_service
+from app.questionnaires import drafts
 from app.questionnaires.models import QuestionnaireVersion
-from app.responses.models import Response
+from app.responses import records as responses_records
 from app.samples import catalogue
 from app.samples import service as samples_service
 
@@ -56,16 +56,8 @@ async def start(
         attributes=values,
     )
     now = utcnow()
-    session.add(
-        Response(
-            invitation_id=invitation.id,
-            version_id=version.id,
-            status="started",
-            answers={},
-            submitted_pages=[],
-            started_at=now,
-            updated_at=now,
-        )
+    await responses_records.start_response(
+        session, invitation_id=invitation.id, version_id=version.id, now=now
     )
     invitation.status = "started"
     invitation.started_at = now
@@ -89,36 +81,11 @@ async def start_draft(
     Raises ``DefinitionErrors`` (file, line, reason) when the draft is broken:
     a draft must pass the same checks as a version before anyone walks it.
     """
-    draft = await store_draft_file(
+    draft = await drafts.store_draft_file(
         session, data=data, filename=filename, stored_by_id=started_by_id, path=path
     )
     token = await start(session, settings, version=draft, attributes=attributes)
     return draft, token
-
-
-async def store_draft_file(
-    session: AsyncSession,
-    *,
-    data: bytes,
-    filename: str,
-    stored_by_id: int | None = None,
-    path: Path | None = None,
-) -> QuestionnaireVersion:
-    """Check a draft file's bytes and store it as a draft (once per content);
-    with ``path`` (where the file lies), its translation files go along."""
-    compiled = loader.load_bytes(data, filename)
-    translated = (
-        translations.load_translations(compiled.definition, path, shown_as=filename)
-        if path
-        else None
-    )
-    return await questionnaires_service.store_draft(
-        session,
-        compiled=compiled,
-        text=data.decode("utf-8-sig"),
-        stored_by_id=stored_by_id,
-        translated=translated,
-    )
 
 
 async def invitation_id_of(session: AsyncSession, *, token: str) -> int:
