@@ -156,7 +156,7 @@ def _check_time(deadline: float, limits: TableLimits, line: int) -> None:
         )
 
 
-def _rows(
+def _rows(  # noqa: C901 -- one guarded pass over the sheet's XML events
     stream: IO[bytes], parser: Any, limits: TableLimits, deadline: float
 ) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl.utils.cell import coordinate_to_tuple
