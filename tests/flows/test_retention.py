@@ -25,7 +25,7 @@ from app.exports import runner
 from app.exports import service as export_service
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.flows.purging import purge_expired_contacts
-from app.mailings.worker import MailWorker
+from app.flows.worker import background_worker
 from app.responses.models import Response
 from app.samples import service as samples_service
 from app.samples.models import Contact, Invitation
@@ -82,7 +82,7 @@ class TestRetention:
         await session.commit()
         before = await _figures(session, tmp_path, wave.id, "before")
 
-        await MailWorker(settings, worker_sm).run(until_idle=True)
+        await background_worker(settings, worker_sm).run(until_idle=True)
 
         await session.refresh(wave)
         assert wave.contacts_purged_at is not None

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.mailings import queries
-from app.mailings import service as mailings_service
 from app.mailings.models import OutboxMessage
-from app.mailings.schemas import Audience
+from app.mailings.planning import audiences
+from app.mailings.planning import service as mailings_service
+from app.mailings.planning.schemas import Audience
 from app.samples.models import Invitation, Wave
 from app.staff.models import Role
 from tests.fixtures.mailings import (
@@ -137,21 +137,21 @@ async def test_send_time_check_drops_who_moved_on() -> None:
         "function": "raadslid",
         "audience": audience,
     }
-    assert queries.skip_reason(invitation_status="invited", **common) is None
+    assert audiences.skip_reason(invitation_status="invited", **common) is None
     assert (
-        queries.skip_reason(invitation_status="invited", opened=True, **common)
+        audiences.skip_reason(invitation_status="invited", opened=True, **common)
         == "valt buiten de doelgroep (voortgang)"
     )
-    assert queries.skip_reason(invitation_status="started", **common) == (
+    assert audiences.skip_reason(invitation_status="started", **common) == (
         "heeft al gerespondeerd"
     )
     kinds = Audience(email_kinds=("persoonlijk",), genders=("vrouw",))
     common["audience"] = kinds
-    assert queries.skip_reason(
+    assert audiences.skip_reason(
         invitation_status="invited", email_kind="algemeen", gender="vrouw", **common
     ) == ("valt buiten de doelgroep (soort adres)")
     assert (
-        queries.skip_reason(
+        audiences.skip_reason(
             invitation_status="invited",
             email_kind="persoonlijk",
             gender="vrouw",

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from app.mailings.calendar import (
+from app.mailings.planning.calendar import (
     Calendar,
     PlanEntry,
     RecessPeriod,
@@ -22,7 +22,7 @@ from app.mailings.calendar import (
     resolve,
     resolve_plan,
 )
-from app.mailings.schemas import (
+from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     BeforeClosing,

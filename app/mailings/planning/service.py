@@ -1,15 +1,16 @@
-"""Service functions of the mailings domain that routes and the CLI call.
+"""Service functions of mail planning that routes, the CLI and flows call.
 
 ``fieldwork``: a wave's calendar (sending days and hours, recesses).
 ``plans``: mailings, the resolved plan, scheduling (enqueueing one outbox row
 per audience member, idempotently), pause, resume, cancel. Sending itself is
-the worker's; unknown fates, previews, test mails and opt-outs are in
-``app.mailings.delivery``. Services flush, never commit.
+the worker's (``app.mailings.delivery.worker``); unknown fates, previews, test
+mails and opt-outs are in ``app.mailings.delivery.service``. Services flush,
+never commit.
 """
 
 from __future__ import annotations
 
-from app.mailings.service.fieldwork import (
+from app.mailings.planning.fieldwork import (
     Actor,
     actor_name,
     add_recess,
@@ -19,7 +20,7 @@ from app.mailings.service.fieldwork import (
     list_recesses,
     update_calendar,
 )
-from app.mailings.service.plans import (
+from app.mailings.planning.plans import (
     Plan,
     PlannedMailing,
     TierMoment,
@@ -31,7 +32,6 @@ from app.mailings.service.plans import (
     list_mailings,
     pause_mailing,
     progress_overview,
-    purge_caught_mails,
     require_mailing,
     resolve_wave_plan,
     resume_mailing,
@@ -57,7 +57,6 @@ __all__ = [
     "list_recesses",
     "pause_mailing",
     "progress_overview",
-    "purge_caught_mails",
     "require_mailing",
     "resolve_wave_plan",
     "resume_mailing",

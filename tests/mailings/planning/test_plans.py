@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.mailings import service
 from app.mailings.errors import (
     MailingExists,
     MailingNotSchedulable,
@@ -20,7 +19,8 @@ from app.mailings.errors import (
     NotMailed,
 )
 from app.mailings.models import MailingStatus, OutboxMessage
-from app.mailings.schemas import (
+from app.mailings.planning import service
+from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     Audience,

@@ -7,6 +7,12 @@ the calendar's sending hours, render, then per chunk: commit the hand-over
 results. A heartbeat renews the leases of everything this worker holds, so a
 lease only lapses when the worker is gone. Nothing raised by SMTP or the
 database stops the loop: it logs, backs off and carries on.
+
+What to do with each row (send, skip, defer, retry when, give up, pause a
+domain) is decided in ``policy``; this module does the I/O around it. The
+worker runs mail delivery only: other periodic duties of the process (the
+monitor's tallies, retention purges) are handed in as ``Duty`` values by
+``app.flows.worker``, which composes the background process.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -31,29 +37,42 @@ from app import i18n
 from app.config import Settings
 from app.db import session_scope, utcnow
 from app.errors import InvalidInput
-from app.flows.purging import purge_expired_contacts
-from app.mailings import composer, outbox, queries
-from app.mailings import service as mailings_service
-from app.mailings.calendar import Calendar
+from app.mailings import composer
+from app.mailings.delivery import outbox, policy, queries
+from app.mailings.delivery.outbox import Result
+from app.mailings.delivery.ratelimit import RateLimiter
+from app.mailings.delivery.transport import (
+    CatcherTransport,
+    Delivery,
+    SmtpTransport,
+    Transport,
+)
 from app.mailings.models import OutboxMessage, OutboxStatus
-from app.mailings.outbox import Result
-from app.mailings.ratelimit import RateLimiter
-from app.mailings.schemas import Audience
-from app.mailings.transport import CatcherTransport, Delivery, SmtpTransport, Transport
-from app.monitoring.tasks import fold_monitor_deltas, refresh_burden_snapshots
+from app.mailings.planning import service as mailings_service
+from app.mailings.planning.calendar import Calendar
 from app.samples import tokens
 from app.samples.models import Wave
 
 log = logging.getLogger(__name__)
 
-MAX_INLINE_WAIT = 3.0
-"""Longer waits for a domain's rate are deferred (row back to the queue)."""
 WAVE_CACHE_SECONDS = 30.0
-RETENTION_CHECK_SECONDS = 60.0
 IDLE_HORIZON = dt.timedelta(seconds=10)
 PIPELINE = 2
 """Chunks in flight per worker: at most PIPELINE × handoff_chunk mails can
 end up with an unknown fate when the worker is killed."""
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Periodic work that shares the worker's process and beat (given by the
+    caller, ``app.flows.worker``): run after each housekeeping pass (every
+    few seconds) once ``every`` seconds have passed since its last run (0:
+    every pass). It commits its own transactions and logs its own results."""
+
+    name: str
+    """What it does, for the log line when it fails ("fold the monitor's tallies")."""
+    every: float
+    run: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ class MailWorker:
         *,
         worker_id: str | None = None,
         transport: Transport | None = None,
+        duties: Sequence[Duty] = (),
     ) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
@@ -102,8 +122,8 @@ class MailWorker:
         self._relay_down_until: dt.datetime | None = None
         self._relay_strikes = 0
         self._last_reap = 0.0
-        self._last_retention = -RETENTION_CHECK_SECONDS
-        self._last_burden = -settings.burden_refresh_seconds
+        self.duties = tuple(duties)
+        self._duty_last: dict[str, float] = {}
 
     def stop(self) -> None:
         self.stopping.set()
@@ -227,40 +247,13 @@ class MailWorker:
         self, ctx: queries.SendContext, wave: WaveInfo, now: dt.datetime
     ) -> Result | None:
         """Skip or defer one row, or None: it may be sent now."""
-        if not ctx.is_test:
-            reason = queries.skip_reason(
-                invitation_status=ctx.invitation_status,
-                revoked=ctx.revoked,
-                opted_out=ctx.opted_out,
-                undeliverable=ctx.undeliverable,
-                ineligible=ctx.ineligible,
-                email=ctx.email,
-                tier=ctx.invitation_tier,
-                function=ctx.invitation_function,
-                audience=Audience.model_validate(ctx.mailing_audience),
-                opened=ctx.opened,
-                email_kind=ctx.email_kind,
-                gender=ctx.gender,
-            )
-            closes_on = wave.calendar.closes_on
-            if (
-                reason is None
-                and closes_on
-                and wave.calendar.local(now).date() > closes_on
-            ):
-                reason = "het veldwerk is gesloten"
-            if reason is not None:
-                return _result(ctx, "skipped", now, skip_reason=reason)
-            if _keeps_hours(ctx) and not wave.calendar.in_slot(
-                now, ctx.invitation_tier
-            ):
-                due = wave.calendar.next_slot(now, ctx.invitation_tier)
-                return _result(ctx, "deferred", now, next_due=due, logged=False)
-        address = ctx.test_recipient if ctx.is_test else ctx.email
-        domain = (address or "").rsplit("@", 1)[-1].lower()
-        paused = self._domain_paused.get(domain)
-        if paused is not None and paused > now:
-            return _result(ctx, "deferred", now, next_due=paused, logged=False)
+        decision = policy.admit(
+            ctx, calendar=wave.calendar, paused=self._domain_paused, now=now
+        )
+        if isinstance(decision, policy.Skip):
+            return _result(ctx, "skipped", now, skip_reason=decision.reason)
+        if isinstance(decision, policy.Defer):
+            return _result(ctx, "deferred", now, next_due=decision.until, logged=False)
         return None
 
     def _build_or_fail(
@@ -273,7 +266,7 @@ class MailWorker:
             reason = "link kan niet worden gemaakt: sleutel ontbreekt"
             return _result(ctx, "skipped", now, skip_reason=reason)
         except InvalidInput as exc:  # a template fault: fix it, the rows wait
-            due = now + dt.timedelta(minutes=10)
+            due = policy.template_fault_retry(now)
             return _result(ctx, "retry", now, error=exc.message, next_due=due)
         except ValueError as exc:
             return _result(ctx, "permanent", now, error=str(exc))
@@ -338,8 +331,8 @@ class MailWorker:
         go: list[tuple[queries.SendContext, composer.OutgoingMail, float]] = []
         deferred: list[Result] = []
         for ctx, mail in chunk:
-            paused = self._domain_paused.get(mail.domain)
-            if paused and paused > now:
+            paused = policy.paused_until(self._domain_paused, mail.domain, now=now)
+            if paused is not None:
                 deferred.append(
                     Result(
                         ctx.outbox_id, "deferred", now, next_due=paused, logged=False
@@ -349,11 +342,17 @@ class MailWorker:
             # Book the send slot now, so the whole chunk is paced per domain;
             # what would wait long goes back to the queue instead.
             wait = self.limiter.reserve(mail.domain)
-            if wait > MAX_INLINE_WAIT:
+            later = policy.pace(wait=wait, now=now)
+            if later is not None:
                 self.limiter.cancel(mail.domain)
-                due = now + dt.timedelta(seconds=wait)
                 deferred.append(
-                    Result(ctx.outbox_id, "deferred", now, next_due=due, logged=False)
+                    Result(
+                        ctx.outbox_id,
+                        "deferred",
+                        now,
+                        next_due=later.until,
+                        logged=False,
+                    )
                 )
             else:
                 go.append((ctx, mail, clock + wait))
@@ -418,28 +417,23 @@ class MailWorker:
         self, ctx: queries.SendContext, delivery: Delivery, wave: WaveInfo
     ) -> dt.datetime | None:
         now = utcnow()
-        if delivery.kind == "permanent":
-            return None
-        if delivery.kind == "connection":
-            # One strike per outage, not per mail in flight when it happened.
-            if not self._relay_down():
-                self._relay_strikes += 1
-                backoff = self.settings.worker.relay_backoff_seconds * 2 ** min(
-                    self._relay_strikes - 1, 8
-                )
-                self._relay_down_until = now + dt.timedelta(seconds=min(300.0, backoff))
-            assert self._relay_down_until is not None
-            seconds = max(0.0, (self._relay_down_until - now).total_seconds())
-        else:
-            worker = self.settings.worker
-            seconds = min(
-                worker.retry_max_seconds,
-                worker.retry_base_seconds * 2**ctx.temp_failures,
+        # One strike per outage, not per mail in flight when it happened.
+        if delivery.kind == "connection" and not self._relay_down():
+            self._relay_strikes += 1
+            self._relay_down_until = policy.relay_outage_until(
+                strikes=self._relay_strikes, now=now, rules=self.settings.worker
             )
-        due = now + dt.timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311
-        if not ctx.is_test and _keeps_hours(ctx):
-            due = wave.calendar.next_slot(due, ctx.invitation_tier)
-        return due
+        keeps_hours = not ctx.is_test and policy.keeps_hours(ctx.mailing_rule)
+        return policy.retry_due(
+            delivery.kind,
+            temp_failures=ctx.temp_failures,
+            relay_down_until=self._relay_down_until,
+            now=now,
+            jitter=random.uniform(*policy.JITTER),  # noqa: S311
+            rules=self.settings.worker,
+            calendar=wave.calendar if keeps_hours else None,
+            tier=ctx.invitation_tier,
+        )
 
     def _relay_down(self) -> bool:
         return self._relay_down_until is not None and utcnow() < self._relay_down_until
@@ -490,34 +484,20 @@ class MailWorker:
                 len(reaped.unknown),
                 reaped.unknown[:20],
             )
-        # The monitor's tallies fold here too, so its pages stay pure reads
-        # after mass changes; a failure must never stop the mail.
-        try:
-            await fold_monitor_deltas(self.sessionmaker)
-        except Exception:
-            log.exception("could not fold the monitor's tallies")
-        # Contact data past their retention date go, once a minute at most.
-        if time.monotonic() - self._last_retention >= RETENTION_CHECK_SECONDS:
-            self._last_retention = time.monotonic()
+        await self._run_duties()
+
+    async def _run_duties(self) -> None:
+        """The process's other periodic duties, each at most every ``every``
+        seconds, on the housekeeping beat; a failure must never stop the mail."""
+        for duty in self.duties:
+            last = self._duty_last.get(duty.name, -duty.every)
+            if time.monotonic() - last < duty.every:
+                continue
+            self._duty_last[duty.name] = time.monotonic()
             try:
-                purged = await purge_expired_contacts(self.sessionmaker, self.settings)
+                await duty.run()
             except Exception:
-                log.exception("could not purge contact data past retention")
-            else:
-                for slug in purged:
-                    log.info("contact data of wave %s purged (retention date)", slug)
-        # Stale break-off views of open waves are recomputed, so their pages
-        # read a stored result (several workers: a lock per view, see
-        # ``burden_snapshots``).
-        if time.monotonic() - self._last_burden >= self.settings.burden_refresh_seconds:
-            self._last_burden = time.monotonic()
-            try:
-                refreshed = await refresh_burden_snapshots(self.sessionmaker)
-            except Exception:
-                log.exception("could not refresh the break-off views")
-            else:
-                if refreshed:
-                    log.info("%d break-off view(s) refreshed", refreshed)
+                log.exception("could not %s", duty.name)
 
     async def _heartbeat(self) -> None:
         interval = self.settings.worker.lease_seconds / 3
@@ -582,7 +562,7 @@ class MailWorker:
 
 def _result(
     ctx: queries.SendContext,
-    outcome: outbox.Outcome,
+    outcome: policy.Outcome,
     now: dt.datetime,
     *,
     skip_reason: str | None = None,
@@ -601,11 +581,6 @@ def _result(
         next_due=next_due,
         logged=logged,
     )
-
-
-def _keeps_hours(ctx: queries.SendContext) -> bool:
-    rule = ctx.mailing_rule
-    return not (rule.get("kind") == "fixed" and rule.get("outside_hours_ok"))
 
 
 def _caught(mail: composer.OutgoingMail, is_test: bool) -> dict[str, object]:

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
-from app.mailings import bounces, links
+from app.mailings import links
+from app.mailings.delivery import bounces
+from app.mailings.delivery.worker import MailWorker
 from app.mailings.models import OutboxMessage
-from app.mailings.worker import MailWorker
 from tests.conftest import base_settings
 from tests.fixtures.mailings import (
     create_mailing,

@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, String, cast, delete, literal, select, update
+from sqlalchemy import ColumnElement, String, cast, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.mailings import calendar as cal
-from app.mailings import composer, queries
+from app.mailings import composer
 from app.mailings.errors import (
     MailingExists,
     MailingNotFound,
@@ -29,14 +28,16 @@ from app.mailings.errors import (
     NotMailed,
 )
 from app.mailings.models import (
-    CaughtMail,
     Mailing,
     MailingStatus,
     OutboxMessage,
     OutboxStatus,
 )
-from app.mailings.progress import Progress, progress
-from app.mailings.schemas import (
+from app.mailings.planning import calendar as cal
+from app.mailings.planning import queries
+from app.mailings.planning.fieldwork import Actor, actor_name, calendar_for_wave
+from app.mailings.planning.progress import Progress, progress
+from app.mailings.planning.schemas import (
     MAILED_QUESTIONNAIRES,
     Audience,
     MailingCreate,
@@ -44,7 +45,6 @@ from app.mailings.schemas import (
     dump_rule,
     parse_rule,
 )
-from app.mailings.service.fieldwork import Actor, actor_name, calendar_for_wave
 from app.samples.models import Contact, Invitation, Wave
 from app.staff import service as staff_service
 
@@ -396,18 +396,6 @@ async def cancel_mailing(
             OutboxMessage.status == OutboxStatus.pending.value,
         )
         .values(status=OutboxStatus.cancelled.value, finished_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def purge_caught_mails(session: AsyncSession, *, wave: Wave) -> int:
-    """Delete the catcher's copies of a wave's mails (they contain addresses);
-    call this with the contact purge after fieldwork."""
-    ids = select(OutboxMessage.id).join(Mailing).where(Mailing.wave_id == wave.id)
-    result = await session.execute(
-        delete(CaughtMail)
-        .where(CaughtMail.outbox_message_id.in_(ids))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -34,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
-from app.mailings import links, outbox
+from app.mailings import links
+from app.mailings.delivery import outbox
 from app.mailings.models import OutboxMessage, OutboxStatus
 from app.samples.models import Contact, Invitation
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from app.mailings.schemas import (
+from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     BeforeClosing,

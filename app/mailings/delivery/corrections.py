@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.mailings.models import Mailing, MailingStatus, OutboxMessage, OutboxStatus
-from app.mailings.service.fieldwork import Actor
+from app.mailings.planning.fieldwork import Actor
 from app.samples import importer
 from app.samples import service as samples_service
 from app.samples.fields import FrameKind

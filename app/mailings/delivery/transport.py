@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import aiosmtplib
 from aiosmtplib import (
@@ -33,6 +32,8 @@ from aiosmtplib import (
 
 from app.config import SmtpSettings
 from app.mailings.composer import OutgoingMail
+from app.mailings.delivery import policy
+from app.mailings.delivery.policy import DeliveryKind
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ Giving up sooner invites duplicates (the server may have taken the message)."""
 
 @dataclass(frozen=True)
 class Delivery:
-    kind: Literal["sent", "temporary", "connection", "permanent", "rejected"]
+    kind: DeliveryKind
     code: int | None = None
     reply: str | None = None
     error: str | None = None
@@ -52,11 +53,9 @@ class Delivery:
 
     @property
     def domain_wide(self) -> bool:
-        """A refusal that says 'slow down' for the whole receiving domain: a 421
-        (the server closes the connection). A 450/451/452 is about one
-        recipient (greylisting): that recipient is retried later, the domain's
-        other recipients go on."""
-        return self.phase == "rcpt" and self.code == 421
+        """A 421 at RCPT: the whole receiving domain is paused
+        (``policy.pauses_domain``)."""
+        return policy.pauses_domain(self.code, phase=self.phase)
 
 
 class Transport(Protocol):
@@ -160,24 +159,10 @@ def _classify_response(exc: Exception, phase: str) -> Delivery:
         exc = exc.recipients[0]
     assert isinstance(exc, SMTPResponseException)
     code, reply = exc.code, exc.message
-    if isinstance(exc, SMTPSenderRefused) or phase in ("connect", "mail"):
-        # The relay refused us, not the recipient: never the recipient's fault.
-        return Delivery("connection", code, reply, phase=phase)
-    if 400 <= code < 500:
-        return Delivery("temporary", code, reply, phase=phase)
-    if 500 <= code < 600:
-        if phase == "rcpt" or _about_the_recipient(reply):
-            return Delivery("permanent", code, reply, phase=phase)
-        return Delivery("rejected", code, reply, phase=phase)
-    return Delivery("connection", code, reply, phase=phase)
-
-
-_RECIPIENT_STATUS = re.compile(r"(?<![\d.])5\.1\.\d{1,3}(?![\d.])")
-"""RFC 3463 X.1.Y: addressing status (bad destination mailbox or domain)."""
-
-
-def _about_the_recipient(reply: str) -> bool:
-    return bool(_RECIPIENT_STATUS.search(reply or ""))
+    kind = policy.classify(
+        code, reply, phase=phase, sender_refused=isinstance(exc, SMTPSenderRefused)
+    )
+    return Delivery(kind, code, reply, phase=phase)
 
 
 async def _reset(client: aiosmtplib.SMTP) -> None:

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, session_scope, utcnow
-from app.mailings import outbox, service
+from app.mailings.delivery import outbox
+from app.mailings.delivery.outbox import Result
 from app.mailings.models import MailAttempt, Mailing, OutboxMessage
-from app.mailings.outbox import Result
+from app.mailings.planning import service
 from app.samples.models import Wave
 from tests.fixtures.mailings import (
     ACTOR,

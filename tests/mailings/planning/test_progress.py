@@ -1,10 +1,10 @@
-"""A mailing's badge says what happened (``app.mailings.progress``)."""
+"""A mailing's badge says what happened (``app.mailings.planning.progress``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.mailings.progress import progress
+from app.mailings.planning.progress import progress
 
 
 @pytest.mark.parametrize(

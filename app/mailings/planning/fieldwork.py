@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidInput, NotFound
-from app.mailings import calendar as cal
 from app.mailings.models import (
     FieldworkCalendar,
     Recess,
 )
-from app.mailings.schemas import (
+from app.mailings.planning import calendar as cal
+from app.mailings.planning.schemas import (
     CalendarUpdate,
     RecessCreate,
 )

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.mailings import links
+from app.mailings.delivery.worker import PIPELINE
 from app.mailings.models import OutboxMessage
-from app.mailings.worker import PIPELINE
 from app.samples.models import Contact, Invitation
 from app.web import PROJECT_ROOT
 from tests.fixtures.mailings import (

@@ -20,7 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings, WorkerSettings
 from app.db import create_engine, create_sessionmaker, utcnow
 from app.flows import purging
-from app.mailings import delivery, links, outbox, service
+from app.flows.worker import background_worker
+from app.mailings import links
+from app.mailings.delivery import outbox
+from app.mailings.delivery import service as delivery
+from app.mailings.delivery.worker import MailWorker
 from app.mailings.models import (
     CaughtMail,
     MailAttempt,
@@ -28,8 +32,8 @@ from app.mailings.models import (
     Mailing,
     OutboxMessage,
 )
-from app.mailings.schemas import CalendarUpdate
-from app.mailings.worker import MailWorker
+from app.mailings.planning import service
+from app.mailings.planning.schemas import CalendarUpdate
 from app.samples import service as samples_service
 from app.samples.models import Wave
 from tests.fixtures.mailings import (
@@ -652,6 +656,6 @@ class TestCatcher:
         waiting = select(func.count()).select_from(MonitorDelta)
         assert await session.scalar(waiting)
         await session.rollback()
-        await MailWorker(settings, worker_sm).run(until_idle=True)
+        await background_worker(settings, worker_sm).run(until_idle=True)
         folded = await session.scalar(select(func.sum(MonitorCount.n)))
         assert folded and folded >= 2

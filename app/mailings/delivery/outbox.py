@@ -23,11 +23,13 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.mailings.delivery import policy
+from app.mailings.delivery.policy import Outcome
 from app.mailings.models import (
     CaughtMail,
     MailAttempt,
@@ -40,11 +42,6 @@ from app.mailings.models import (
 from app.samples.models import Invitation
 
 _T = cast(Table, OutboxMessage.__table__)
-
-Outcome = Literal[
-    "sent", "temporary", "connection", "permanent", "rejected", "skipped",
-    "deferred", "retry",
-]  # fmt: skip
 
 
 def _active_mailings() -> Select[Any]:
@@ -349,22 +346,14 @@ def _row_update(
         "finished_at": None,
         "due_at": result.next_due or now,
     }
-    if result.outcome == "sent":
-        values.update(status="sent", sent_at=now, finished_at=now)
-    elif result.outcome in ("permanent",):
-        values.update(status="failed", finished_at=now)
-    elif result.outcome == "skipped":
-        values.update(status="skipped", finished_at=now)
-    elif result.outcome in ("temporary", "rejected"):
-        # A refusal not about the recipient counts like a temporary one: retried,
-        # then given up as a failure of the mailing (the address stays good).
-        values["temp_failures"] = temp_failures + 1
-        if temp_failures + 1 >= max_attempts:
-            values.update(status="failed", finished_at=now)
-        else:
-            values["status"] = "pending"
-    else:  # connection, deferred, retry: back in the queue
-        values["status"] = "pending"
+    settled = policy.settle(
+        result.outcome, temp_failures=temp_failures, max_attempts=max_attempts
+    )
+    values.update(status=settled.status.value, temp_failures=settled.temp_failures)
+    if settled.final:
+        values["finished_at"] = now
+    if settled.status is OutboxStatus.sent:
+        values["sent_at"] = now
     return values
 
 
@@ -382,7 +371,7 @@ def _attempt_row(
         "smtp_reply": _clip(result.reply),
         "error": _clip(result.error or result.skip_reason),
         "next_attempt_at": result.next_due
-        if result.outcome in ("temporary", "rejected", "connection", "retry")
+        if policy.logs_next_attempt(result.outcome)
         else None,
     }
 
@@ -394,7 +383,8 @@ async def _update_invitations(
     mailed = [
         r.invitation_id
         for r in results
-        if r.outcome == "sent" and not r.is_test and r.invitation_id is not None
+        if policy.counts_as_mailed(r.outcome, is_test=r.is_test)
+        and r.invitation_id is not None
     ]
     if mailed:
         await session.execute(
@@ -409,10 +399,11 @@ async def _update_invitations(
     undeliverable = [
         r
         for r in results
-        if r.outcome == "permanent" and not r.is_test and r.invitation_id is not None
+        if policy.makes_undeliverable(r.outcome, is_test=r.is_test)
+        and r.invitation_id is not None
     ]
     for r in undeliverable:
-        reason = f"{r.code} {r.reply}" if r.code else (r.error or "geweigerd")
+        reason = policy.undeliverable_reason(r.code, r.reply, r.error)
         await mark_undeliverable(
             session, invitation_id=r.invitation_id or 0, reason=reason, now=now
         )
@@ -466,12 +457,15 @@ async def pause_domain(
     if pause is None:
         pause = MailDomainPause(domain=domain, strikes=0, paused_until=now)
         session.add(pause)
-    recent = pause.updated_at is not None and now - pause.updated_at < dt.timedelta(
-        seconds=max_seconds
+    decided = policy.domain_pause(
+        strikes=pause.strikes,
+        last_strike_at=pause.updated_at,
+        paused_until=pause.paused_until,
+        now=now,
+        base_seconds=base_seconds,
+        max_seconds=max_seconds,
     )
-    pause.strikes = pause.strikes + 1 if recent else 1
-    seconds = min(base_seconds * 2 ** (pause.strikes - 1), max_seconds)
-    pause.paused_until = max(pause.paused_until, now + dt.timedelta(seconds=seconds))
+    pause.strikes, pause.paused_until = decided.strikes, decided.until
     pause.reason = _clip(reason, 500) or ""
     pause.updated_at = now
     await session.flush()

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import InvalidInput
-from app.mailings import corrections
+from app.mailings.delivery import corrections
+from app.mailings.delivery.worker import MailWorker
 from app.mailings.models import CaughtMail, OutboxMessage
-from app.mailings.schemas import Audience
-from app.mailings.worker import MailWorker
+from app.mailings.planning.schemas import Audience
 from app.monitoring import service as monitoring_service
 from app.samples import tokens
 from app.samples.models import Contact, Invitation, Wave

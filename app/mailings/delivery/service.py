@@ -22,7 +22,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.mailings import composer, links
-from app.mailings.mail_view import MailView, parse_caught, with_links
+from app.mailings.delivery.mail_view import MailView, parse_caught, with_links
 from app.mailings.models import (
     CaughtMail,
     MailAttempt,
@@ -30,7 +30,7 @@ from app.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from app.mailings.service import Actor
+from app.mailings.planning.service import Actor
 from app.samples import service as samples_service
 from app.samples.models import Contact, Invitation, Wave
 from app.samples.tokens import KeyUnavailable

@@ -1,22 +1,22 @@
-"""Read-side SQL over the samples tables (invitations, contacts) for mailings.
+"""Who a mailing reaches: read-side SQL over the samples tables (invitations,
+contacts), the same audience checked once more at send time (``skip_reason``,
+pure), and the outbox counts a plan shows.
 
 Who a mailing reaches is a question about invitations and contacts, which the
 samples domain owns; these queries only read them (the mail-fact columns on
-``invitations`` are written in ``outbox.py``, which the samples model assigns
-to this domain). Everything is set-based: no query per invitation.
+``invitations`` are written by ``delivery/outbox.py``, which the samples model
+assigns to this domain). Everything is set-based: no query per invitation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.mailings.models import Mailing, OutboxMessage, OutboxStatus
-from app.mailings.schemas import (
+from app.mailings.planning.schemas import (
     PROGRESS_LABELS,
     PROGRESS_STATUS,
     Audience,
@@ -117,130 +117,6 @@ async def reach_by_tier(
         .group_by(Invitation.tier)
     )
     return dict(rows.all())
-
-
-def skip_reason(
-    *,
-    invitation_status: str,
-    revoked: bool,
-    opted_out: bool,
-    undeliverable: bool,
-    email: str | None,
-    tier: str | None,
-    ineligible: bool = False,
-    function: str | None,
-    audience: Audience,
-    opened: bool = False,
-    email_kind: str | None = None,
-    gender: str | None = None,
-) -> str | None:
-    """Why an invitation no longer belongs to the audience (checked at send time)."""
-    if revoked:
-        return "link ingetrokken"
-    if invitation_status == "complete":
-        return "vragenlijst al afgerond"
-    if opted_out:
-        return "afgemeld"
-    if undeliverable:
-        return "onbestelbaar"
-    if ineligible:
-        return "buiten de doelpopulatie"
-    if not email:
-        return "geen e-mailadres (meer)"
-    if invitation_status not in audience.statuses:
-        return "heeft al gerespondeerd"
-    if audience.tiers and tier not in audience.tiers:
-        return "valt buiten de doelgroep (bestuurslaag)"
-    if audience.functions and function not in audience.functions:
-        return "valt buiten de doelgroep (functie)"
-    if audience.email_kinds and email_kind not in audience.email_kinds:
-        return "valt buiten de doelgroep (soort adres)"
-    if audience.genders and gender not in audience.genders:
-        return "valt buiten de doelgroep (geslacht)"
-    if not audience.admits_progress(invitation_status, opened):
-        return "valt buiten de doelgroep (voortgang)"
-    return None
-
-
-@dataclass(frozen=True)
-class SendContext:
-    """Everything the worker needs to decide on and build one mail."""
-
-    outbox_id: int
-    is_test: bool
-    test_recipient: str | None
-    attempts: int
-    temp_failures: int
-    mailing_id: int
-    mailing_questionnaire: str
-    mailing_template: str
-    mailing_kind: str
-    mailing_rule: dict[str, Any]
-    mailing_audience: dict[str, Any]
-    wave_id: int
-    invitation_id: int
-    invitation_status: str
-    invitation_tier: str | None
-    invitation_function: str | None
-    invitation_organisation: str | None
-    token_nonce: str
-    token_key_id: str
-    revoked: bool
-    opted_out: bool
-    undeliverable: bool
-    ineligible: bool
-    email: str | None
-    name: str | None
-    opened: bool
-    email_kind: str | None
-    gender: str | None
-    invitation_attributes: dict[str, Any] | None = None
-
-
-async def load_send_contexts(
-    session: AsyncSession, *, ids: Sequence[int]
-) -> list[SendContext]:
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(
-            OutboxMessage.id,
-            OutboxMessage.is_test,
-            OutboxMessage.test_recipient,
-            OutboxMessage.attempts,
-            OutboxMessage.temp_failures,
-            Mailing.id,
-            Mailing.questionnaire,
-            Mailing.template,
-            Mailing.kind,
-            Mailing.rule,
-            Mailing.audience,
-            Mailing.wave_id,
-            Invitation.id,
-            Invitation.status,
-            Invitation.tier,
-            Invitation.function,
-            Invitation.organisation,
-            Invitation.token_nonce,
-            Invitation.token_key_id,
-            Invitation.revoked_at.is_not(None),
-            Invitation.opted_out_at.is_not(None),
-            Invitation.undeliverable_at.is_not(None),
-            Invitation.ineligible_at.is_not(None),
-            Contact.email,
-            Contact.name,
-            Invitation.opened_at.is_not(None),
-            Invitation.email_kind,
-            Invitation.gender,
-            Invitation.attributes,
-        )
-        .join(Mailing, Mailing.id == OutboxMessage.mailing_id)
-        .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
-        .outerjoin(Contact, Contact.id == Invitation.contact_id)
-        .where(OutboxMessage.id.in_(list(ids)))
-        .order_by(OutboxMessage.id)
-    )
-    return [SendContext(*row) for row in rows.all()]
 
 
 async def wave_for(session: AsyncSession, wave_id: int) -> Wave | None:
