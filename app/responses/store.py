@@ -31,11 +31,12 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import (
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -262,7 +263,10 @@ class PreparedStatements:
 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> PreparedStatements:
-    r, i, v = Response.__table__, Invitation.__table__, PageVisit.__table__
+    # declarative types __table__ as any FromClause; these are plain Tables
+    r = cast(Table, Response.__table__)
+    i = cast(Table, Invitation.__table__)
+    v = cast(Table, PageVisit.__table__)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)
@@ -472,7 +476,7 @@ async def insert_response(
 async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
-    i = Invitation.__table__
+    i = cast(Table, Invitation.__table__)
     await db.connection.execute(
         update(i)
         .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
