@@ -31,11 +31,12 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import (
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -52,6 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
 from app import db_driver
+from app.db import Base
 from app.db_driver import (
     DriverConnection,
     PreparedStatement,
@@ -65,6 +67,13 @@ from app.samples.models import (
     Wave,
     WaveQuestionnaire,
 )
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+INVITATIONS, RESPONSES = _table(Invitation), _table(Response)
 
 INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
 RESPONSE_COLUMNS = (
@@ -165,12 +174,7 @@ async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]
 def survey_query() -> Select[Any]:
     """The invitation behind a token hash, its wave's window and version for new
     starters, and its response if started: one query."""
-    i, w, r, wq = (
-        Invitation.__table__,
-        Wave.__table__,
-        Response.__table__,
-        WaveQuestionnaire.__table__,
-    )
+    i, w, r, wq = INVITATIONS, _table(Wave), RESPONSES, _table(WaveQuestionnaire)
     return (
         select(
             i.c.id,
@@ -262,7 +266,7 @@ class PreparedStatements:
 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> PreparedStatements:
-    r, i, v = Response.__table__, Invitation.__table__, PageVisit.__table__
+    r, i, v = RESPONSES, INVITATIONS, _table(PageVisit)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)
@@ -472,7 +476,7 @@ async def insert_response(
 async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
-    i = Invitation.__table__
+    i = INVITATIONS
     await db.connection.execute(
         update(i)
         .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
