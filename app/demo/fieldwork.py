@@ -46,7 +46,7 @@ from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame
 from app.samples import service as samples_service
-from app.samples.design import SampleDesign, preset
+from app.samples.design import SampleDesign, SimpleRandomSample, preset
 from app.samples.fields import FrameKind
 from app.samples.models import Frame, Invitation, Wave
 
@@ -135,6 +135,7 @@ def _designs(size: demo_frame.DemoSize) -> dict[str, SampleDesign]:
             }
         )
         component = employees.components[0]
+        assert isinstance(component, SimpleRandomSample)  # the preset's panel
         n = dict(component.n_by_stratum or {})
         n["gemeente"] = min(n.get("gemeente") or 400, size.panel_members // 3)
         employees = employees.model_copy(

@@ -53,7 +53,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
 from app import db_driver
-from app.db import Base
 from app.db_driver import (
     DriverConnection,
     PreparedStatement,
@@ -67,13 +66,6 @@ from app.samples.models import (
     Wave,
     WaveQuestionnaire,
 )
-
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-INVITATIONS, RESPONSES = _table(Invitation), _table(Response)
 
 INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
 RESPONSE_COLUMNS = (
@@ -174,7 +166,12 @@ async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]
 def survey_query() -> Select[Any]:
     """The invitation behind a token hash, its wave's window and version for new
     starters, and its response if started: one query."""
-    i, w, r, wq = INVITATIONS, _table(Wave), RESPONSES, _table(WaveQuestionnaire)
+    i, w, r, wq = (
+        Invitation.__table__,
+        Wave.__table__,
+        Response.__table__,
+        WaveQuestionnaire.__table__,
+    )
     return (
         select(
             i.c.id,
@@ -266,7 +263,10 @@ class PreparedStatements:
 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> PreparedStatements:
-    r, i, v = RESPONSES, INVITATIONS, _table(PageVisit)
+    # declarative types __table__ as any FromClause; these are plain Tables
+    r = cast(Table, Response.__table__)
+    i = cast(Table, Invitation.__table__)
+    v = cast(Table, PageVisit.__table__)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)
@@ -476,7 +476,7 @@ async def insert_response(
 async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
-    i = INVITATIONS
+    i = cast(Table, Invitation.__table__)
     await db.connection.execute(
         update(i)
         .where(i.c.id == invitation_id, i.c.opened_at.is_(None))

@@ -187,7 +187,7 @@ class Audience(BaseModel):
 
     @property
     def statuses(self) -> tuple[str, ...]:
-        allowed = ("invited", "started", "response")
+        allowed: tuple[str, ...] = ("invited", "started", "response")
         if self.only_without_response:
             allowed = ("invited", "started")
         if self.progress:
@@ -349,13 +349,16 @@ def mailing_from_form(form: FormData) -> MailingCreate:
 def audience_from_form(form: FormData | Any) -> Audience:
     """The audience fields of the 'add mailing' form (or of a suggestion's
     query string); raises ``ValidationError`` on unknown values."""
-    return Audience(
-        only_without_response=_first(form, "only_without_response") == "on",
-        tiers=tuple(str(v) for v in form.getlist("tiers")),
-        functions=tuple(str(v) for v in form.getlist("functions")),
-        progress=tuple(str(v) for v in form.getlist("progress")),  # type: ignore[arg-type]
-        email_kinds=tuple(str(v) for v in form.getlist("email_kinds")),
-        genders=tuple(str(v) for v in form.getlist("genders")),
+    # validated from the raw strings: unknown progress values are refused there
+    return Audience.model_validate(
+        {
+            "only_without_response": _first(form, "only_without_response") == "on",
+            "tiers": tuple(str(v) for v in form.getlist("tiers")),
+            "functions": tuple(str(v) for v in form.getlist("functions")),
+            "progress": tuple(str(v) for v in form.getlist("progress")),
+            "email_kinds": tuple(str(v) for v in form.getlist("email_kinds")),
+            "genders": tuple(str(v) for v in form.getlist("genders")),
+        }
     )
 
 
