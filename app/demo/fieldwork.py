@@ -20,7 +20,7 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,8 +37,10 @@ from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     MailingCreate,
+    MailingKind,
     OnOpening,
     RecessCreate,
+    Rule,
 )
 from app.names import display_name
 from app.questionnaires import routing
@@ -153,7 +155,10 @@ async def _plan_mailings(
 ) -> dict[str, list[dt.datetime]]:
     """Invitation and first reminder scheduled (their moments have passed);
     the second reminder, after the recess, stays a draft."""
-    plans = {
+    plans: dict[
+        Literal["officials", "organisations"],
+        list[tuple[str, MailingKind, Rule, bool]],
+    ] = {
         "officials": [
             ("uitnodiging", "invitation", OnOpening(), True),
             ("herinnering-1", "reminder", AfterMailing(mailing="uitnodiging", days=7), True),
@@ -169,8 +174,8 @@ async def _plan_mailings(
         for name, kind, rule, send in mailings:
             mailing = await mailings_service.create_mailing(
                 session, settings, wave=wave, actor=ACTOR,
-                data=MailingCreate(questionnaire=questionnaire, name=name,  # type: ignore[arg-type]
-                                   kind=kind, rule=rule),  # type: ignore[arg-type]
+                data=MailingCreate(questionnaire=questionnaire, name=name,
+                                   kind=kind, rule=rule),
             )  # fmt: skip
             result.mailings.append(f"{questionnaire}/{name}")
             if not send:

@@ -336,13 +336,15 @@ def rule_from_form(form: FormData) -> Rule:
 
 def mailing_from_form(form: FormData) -> MailingCreate:
     """Parse the 'add mailing' form; raises ``ValueError``/``ValidationError``."""
-    return MailingCreate(
-        questionnaire=_first(form, "questionnaire"),  # type: ignore[arg-type]
-        name=_first(form, "name").lower(),
-        kind=_first(form, "kind"),  # type: ignore[arg-type]
-        template=_first(form, "template") or None,
-        rule=rule_from_form(form),
-        audience=audience_from_form(form),
+    return MailingCreate.model_validate(  # from the raw strings: validation refuses
+        {
+            "questionnaire": _first(form, "questionnaire"),
+            "name": _first(form, "name").lower(),
+            "kind": _first(form, "kind"),
+            "template": _first(form, "template") or None,
+            "rule": rule_from_form(form),
+            "audience": audience_from_form(form),
+        }
     )
 
 
