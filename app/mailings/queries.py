@@ -23,6 +23,7 @@ from app.mailings.schemas import (
     progress_of,
 )
 from app.samples.models import Contact, Invitation, Wave
+from app.samples.states import InvitationStatus
 
 FINAL_STATUSES = ("sent", "failed", "skipped", "cancelled")
 
@@ -137,7 +138,7 @@ def skip_reason(
     """Why an invitation no longer belongs to the audience (checked at send time)."""
     if revoked:
         return "link ingetrokken"
-    if invitation_status == "complete":
+    if invitation_status == InvitationStatus.complete:
         return "vragenlijst al afgerond"
     if opted_out:
         return "afgemeld"

@@ -26,6 +26,7 @@ from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
 from app.samples import catalogue
 from app.samples import service as samples_service
+from app.samples.states import InvitationStatus
 
 TEST_WAVE_SLUG = "proefinvullingen"
 
@@ -60,17 +61,14 @@ async def start(
         Response(
             invitation_id=invitation.id,
             version_id=version.id,
-            status="started",
+            status=InvitationStatus.started.value,
             answers={},
             submitted_pages=[],
             started_at=now,
             updated_at=now,
         )
     )
-    invitation.status = "started"
-    invitation.started_at = now
-    invitation.last_activity_at = now
-    await session.flush()
+    await samples_service.mark_test_started(session, invitation=invitation, now=now)
     return token
 
 

@@ -57,14 +57,15 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.expression import Executable
 
 from app.responses.models import PageVisit, Response
+from app.samples import statements as invitation_statements
 from app.samples.models import (
     ATTRIBUTE_COLUMNS,
     Invitation,
     Wave,
     WaveQuestionnaire,
 )
+from app.samples.states import PROGRESS_COLUMNS, InvitationStatus
 
-INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
 RESPONSE_COLUMNS = (
     "answers",
     "submitted_pages",
@@ -194,7 +195,7 @@ def survey_query() -> Select[Any]:
             i.c.wave_id,
             i.c.questionnaire,
             i.c.is_test,
-            *(i.c[name] for name in INVITATION_STATUS_COLUMNS),
+            *(i.c[name] for name in PROGRESS_COLUMNS),
             i.c.attributes,
             *(i.c[name] for name in ATTRIBUTE_COLUMNS),
             w.c.opens_on,
@@ -283,7 +284,7 @@ class _Statements:
 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> _Statements:
-    r, i, v = Response.__table__, Invitation.__table__, PageVisit.__table__
+    r, v = Response.__table__, PageVisit.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)
@@ -299,13 +300,7 @@ def _statements(dialect: str) -> _Statements:
         )
         .returning(r.c.id)
     )
-    invitation_values = {
-        name: _param(f"i_{name}", i.c[name]) for name in INVITATION_STATUS_COLUMNS
-    }
-    invitation_values["last_activity_at"] = _param("i_now", i.c.last_activity_at)
-    invitation = (
-        update(i).where(i.c.id == _param("i_id", i.c.id)).values(invitation_values)
-    )
+    invitation = invitation_statements.progress_update()
     visit_values = {
         "page_id": _param("v_page_id", v.c.page_id),
         "first_shown_at": _param("v_first_shown_at", v.c.first_shown_at),
@@ -349,7 +344,7 @@ def _statements(dialect: str) -> _Statements:
         .values(
             invitation_id=_param("n_invitation_id", r.c.invitation_id),
             version_id=_param("n_version_id", r.c.version_id),
-            status="started",
+            status=InvitationStatus.started.value,
             answers=_param("n_answers", r.c.answers),
             submitted_pages=_param("n_submitted_pages", r.c.submitted_pages),
             started_at=_param("n_now", r.c.started_at),
@@ -403,12 +398,9 @@ def _statements(dialect: str) -> _Statements:
 
 
 def _invitation_params(invitation: InvitationState, now: dt.datetime) -> dict[str, Any]:
-    params = {
-        f"i_{name}": getattr(invitation, name) for name in INVITATION_STATUS_COLUMNS
-    }
-    params["i_id"] = invitation.id
-    params["i_now"] = now
-    return params
+    return invitation_statements.progress_params(
+        invitation, invitation_id=invitation.id, now=now
+    )
 
 
 async def write(
@@ -491,12 +483,7 @@ async def insert_response(
 async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
-    i = Invitation.__table__
-    await db.connection.execute(
-        update(i)
-        .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
-        .values(opened_at=now)
-    )
+    await db.connection.execute(invitation_statements.opened_update(invitation_id, now))
 
 
 # --- running statements ------------------------------------------------------
