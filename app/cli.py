@@ -147,7 +147,9 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 def _register_domain_commands() -> None:
-    """Attach each domain's click commands (``COMMANDS`` in its cli module)."""
+    """Attach each domain's click commands (``COMMANDS`` in its cli module),
+    then the cross-domain flows' commands (``app/flows/cli.py``), which join
+    their domain's group (``questionnaire publish``, ``wave purge-contacts``)."""
     import importlib
 
     for name in (
@@ -159,6 +161,7 @@ def _register_domain_commands() -> None:
         "app.exports.cli",
         "app.reports.cli",
         "app.demo.cli",
+        "app.flows.cli",  # adds the flows' commands to the domains' groups
     ):
         try:
             module = importlib.import_module(name)

@@ -14,13 +14,10 @@ import string
 import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:
-    from app.samples.tables import TableLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or installed tree) holding questionnaires/, mailings/, templates/."""
@@ -146,17 +143,6 @@ class SamplesSettings(BaseModel):
     """Total unpacked size of an XLSX file's parts, checked before any parsing."""
     max_read_seconds: float = Field(default=60.0, gt=0)
     """Reading an XLSX file longer than this is given up (per pass)."""
-
-    def table_limits(self) -> TableLimits:
-        from app.samples.tables import TableLimits
-
-        return TableLimits(
-            max_rows=self.max_rows,
-            max_columns=self.max_columns,
-            max_cells=self.max_xlsx_cells,
-            max_unpacked_bytes=self.max_xlsx_unpacked_mb * 1024 * 1024,
-            max_seconds=self.max_read_seconds,
-        )
 
 
 class Settings(BaseSettings):

@@ -191,15 +191,3 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-def import_models() -> None:
-    """Import every domain's models so ``Base.metadata`` knows all tables."""
-    from app.exports import models as _exports  # noqa: F401
-    from app.mailings import models as _mailings  # noqa: F401
-    from app.monitoring import models as _monitoring  # noqa: F401
-    from app.questionnaires import models as _questionnaires  # noqa: F401
-    from app.responses import models as _responses  # noqa: F401
-    from app.reviews import models as _reviews  # noqa: F401
-    from app.samples import models as _samples  # noqa: F401
-    from app.staff import models as _staff  # noqa: F401

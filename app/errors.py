@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,7 +102,7 @@ def _render(
 ) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": title, "detail": message}, status_code=status)
-    templates = getattr(request.app.state, "templates", None)
+    templates: Jinja2Templates | None = getattr(request.app.state, "templates", None)
     if templates is None:  # the app failed early; stay plain
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
     name = "staff/error.html" if is_staff_request(request) else "error.html"

@@ -22,6 +22,11 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, SettingsProblem, get_settings, load_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
+
+# Every domain's tables, so the string-named relationships between domains
+# resolve before the first request maps a row.
+from app.models import metadata as _all_tables  # noqa: F401
+from app.questionnaires import types
 from app.questionnaires.service import CompiledVersions
 from app.responses.rendering import QuestionHtml
 from app.web import (
@@ -34,7 +39,9 @@ from app.web import (
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, serving: bool = False) -> FastAPI:
+    """``serving``: a serving process (``app_factory``), which settles its
+    long-lived objects once the app has started (``settle_long_lived_objects``)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -46,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        if serving:
+            settle_long_lived_objects()
         try:
             yield
         finally:
@@ -62,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = create_templates(
         auto_reload=settings.environment == "development"
     )
+    app.state.templates.env.filters["question_type"] = types.type_label
     app.state.templates.env.globals["question_html"] = QuestionHtml(
         app.state.templates.env
     )
@@ -125,6 +135,8 @@ def _check_questionnaire_files(settings: Settings) -> None:
 
 def _include_routers(app: FastAPI) -> None:
     from app.exports.routes import router as exports_router
+    from app.flows.routes import public_router as flows_public_router
+    from app.flows.routes import staff_router as flows_router
     from app.mailings.public_routes import router as mailings_public_router
     from app.mailings.routes import router as mailings_router
     from app.monitoring.routes import router as monitoring_router
@@ -140,9 +152,11 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(responses_router)
     app.include_router(mailings_public_router)
     app.include_router(reviews_public_router)
+    app.include_router(flows_public_router)
     app.include_router(notices_router)
     app.include_router(staff_router, prefix="/staff")
     app.include_router(questionnaires_router, prefix="/staff")
+    app.include_router(flows_router, prefix="/staff")
     app.include_router(samples_router, prefix="/staff")
     app.include_router(mailings_router, prefix="/staff")
     app.include_router(monitoring_router, prefix="/staff")
@@ -160,22 +174,21 @@ def app_factory() -> FastAPI:
     except SettingsProblem as exc:  # one line, not a traceback from uvicorn
         print(f"veldwerk: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    app = create_app(settings)
-    app.state.versions = CompiledVersions(settle_compiled=True)
-    settle_long_lived_objects()
-    return app
+    return create_app(settings, serving=True)
 
 
 def settle_long_lived_objects() -> None:
     """Collect once, then exempt everything alive from later collections.
 
     A serving process holds a few hundred thousand objects that live as long as
-    it does (modules, routes, schemas, compiled questionnaires). Each full
-    collection walks them all: about 100 ms on a 2-core machine, during which
-    every request the process holds waits. That was the long tail of the
-    respondent pages' latency under load. Frozen objects are never walked.
-    (Not for tests, which build an app per test and would pile up frozen
-    garbage.)
+    it does (modules, routes, schemas, templates). Each full collection walks
+    them all: about 100 ms on a 2-core machine, during which every request the
+    process holds waits. That was the long tail of the respondent pages'
+    latency under load. Frozen objects are never walked. Called once, from the
+    lifespan of a serving process, and nowhere else: what is frozen is never
+    freed, so caches that drop entries (compiled questionnaires) must not
+    freeze them. (Not for tests, which build an app per test and would pile
+    up frozen garbage.)
     """
     gc.collect()
     gc.freeze()

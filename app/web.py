@@ -21,10 +21,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import i18n
+from app import i18n, names
 from app.config import Settings
 from app.errors import InvalidInput
-from app.questionnaires import names
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -50,17 +49,6 @@ def _nl_number(value: float | int | None, decimals: int = 0) -> str:
 TEMPLATE_NAMES = {"invitation": "uitnodiging", "reminder": "herinnering"}
 """Mail template files are named in English (``mailings/<q>/invitation.*``)."""
 
-QUESTION_TYPES = {
-    "single": "één antwoord",
-    "multiple": "meer antwoorden",
-    "grid": "stellingen",
-    "number": "getal",
-    "scale": "schaal",
-    "text": "open",
-    "info": "tekst",
-    "date": "datum",
-}
-
 
 def _template_name(name: str | None) -> str:
     if not name:
@@ -69,10 +57,6 @@ def _template_name(name: str | None) -> str:
         if name == english or name.startswith(english + "-"):
             return dutch + name[len(english) :]
     return name
-
-
-def _question_type(kind: str) -> str:
-    return QUESTION_TYPES.get(str(kind), str(kind))
 
 
 def _percent(value: float | None, decimals: int = 0) -> str:
@@ -120,7 +104,6 @@ def create_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["questionnaire_name"] = names.display_name
     env.filters["ref_name"] = names.ref_name
     env.filters["template_name"] = _template_name
-    env.filters["question_type"] = _question_type
     env.globals["csrf_field_name"] = "csrf_token"
     # Respondent pages pass ``_``/``gettext`` for their language in the context
     # (``app.i18n.template_callables``); everything else renders Dutch as is.

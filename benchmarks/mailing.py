@@ -39,9 +39,10 @@ from sqlalchemy import select
 
 from app.cli_support import upgrade_database
 from app.db import create_engine, create_sessionmaker, utcnow
-from app.mailings import queries, service
+from app.mailings.delivery import queries
+from app.mailings.delivery.worker import MailWorker
 from app.mailings.models import OutboxMessage
-from app.mailings.worker import MailWorker
+from app.mailings.planning import service
 from app.web import PROJECT_ROOT
 from tests.conftest import base_settings
 from tests.fixtures.mailings import (

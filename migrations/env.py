@@ -13,11 +13,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
-from app.db import Base, create_engine, import_models
+from app.db import create_engine
+from app.models import metadata
 
-import_models()
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _database_url() -> str:

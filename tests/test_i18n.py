@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.messages.pofile import read_po
 
 from app import i18n
+from app.responses.catalogue import extract_messages
 from app.web import TEMPLATES_DIR
 
 
@@ -18,7 +19,7 @@ def test_every_respondent_text_is_translated_to_english() -> None:
         and message.string
         and all(message.string if isinstance(message.string, tuple) else [1])
     }
-    missing = i18n.extract_messages(TEMPLATES_DIR) - translated
+    missing = extract_messages(TEMPLATES_DIR) - translated
     assert not missing, f"add to app/locale/en/LC_MESSAGES/messages.po: {missing}"
 
 

@@ -43,8 +43,12 @@ def demo_command(
     result = run_in_session(settings, work)
     _print(result, settings)
     if serve:
-        from app.cli import serve as serve_command
-
+        # The root group's ``serve`` (app/cli.py), found at run time: the demo
+        # sits below the entry points and does not import them.
+        root = ctx.find_root()
+        assert isinstance(root.command, click.Group)
+        serve_command = root.command.get_command(root, "serve")
+        assert serve_command is not None
         ctx.obj = settings
         ctx.invoke(serve_command, host=host, port=port, workers=1, with_worker=True)
 

@@ -30,18 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.demo.officials import SimulatedOfficial
 from app.demo.simulate import Outcome, plan_outcome, response_rate, walk
-from app.mailings import service as mailings_service
 from app.mailings.models import Mailing, OutboxMessage, OutboxStatus
-from app.mailings.queries import SIMULATED_TRANSPORT
-from app.mailings.schemas import (
+from app.mailings.planning import service as mailings_service
+from app.mailings.planning.queries import SIMULATED_TRANSPORT
+from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     MailingCreate,
     OnOpening,
     RecessCreate,
 )
+from app.names import display_name
 from app.questionnaires import routing
-from app.questionnaires.names import display_name
 from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame

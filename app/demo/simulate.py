@@ -72,7 +72,7 @@ def walk(
         given: dict[str, Any] = {}
         for model in shown:
             question = cq.questions[model.id]
-            if question.type == "info":
+            if not question.qtype.asks:
                 continue
             rows = routing.visible_rows(cq, question.id, log.answers, attributes)
             options = routing.visible_options(cq, question.id, log.answers, attributes)
@@ -102,20 +102,21 @@ def _answer(
     rng: random.Random,
     texts: list[str] | None,
 ) -> dict[str, Any]:
-    kind = question.type
+    qtype = question.qtype
     model = question.model
     text = rng.choice(texts) if texts else f"tekst {rng.randint(1, 999)}"
-    if kind == "text":
+    if qtype.stored == "text":
         return {question.id: text}
-    if kind == "grid":
+    if qtype.choice and question.rows:  # a grid
         return {question.id: {r.id: rng.choice(options).code for r in rows}}
-    if kind == "number" and question.rows:
+    if qtype.bounds is not None and question.rows:  # a number per item
         return {question.id: {r.id: rng.choice([0, 0, 1, 2, 5]) for r in rows}}
-    if kind in ("number", "scale"):
+    if qtype.bounds is not None:
         if options and rng.random() < 0.2:
             return {question.id: rng.choice(options).code}
-        return {question.id: rng.randint(model.min, min(model.max, model.min + 10))}  # type: ignore[union-attr]
-    if kind == "multiple":
+        low, high = qtype.bounds(model)
+        return {question.id: rng.randint(low, min(high, low + 10))}
+    if qtype.stored == "list":
         exclusive = [o for o in options if o.exclusive]
         if exclusive and rng.random() < 0.15:
             chosen = [rng.choice(exclusive)]

@@ -135,7 +135,9 @@ class Plan:
         return changed
 
 
-def _keys(rows: Sequence[Mapping[str, int]], names: Sequence[str]) -> list[tuple]:
+def _keys(
+    rows: Sequence[Mapping[str, int]], names: Sequence[str]
+) -> list[tuple[int | None, ...]]:
     return [tuple(row.get(n) for n in names) for row in rows]
 
 

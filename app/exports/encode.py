@@ -28,10 +28,14 @@ from app.exports.rotation import RotationEncoder
 from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
+from app.questionnaires.types import question_type
 from app.samples.states import InvitationStatus
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-STATUS_CODES = {InvitationStatus.response: 1, InvitationStatus.complete: 2}
+STATUS_CODES: dict[str, int] = {
+    InvitationStatus.response: 1,
+    InvitationStatus.complete: 2,
+}
 LANGUAGE_CODES = {"nl": 1, "en": 2}
 """Export codes of the respondent's language (``app.questionnaires.translations``)."""
 
@@ -197,7 +201,7 @@ class Encoder:
         return [
             _plan(question, slots)
             for question in sorted(cq.questions.values(), key=lambda q: q.index)
-            if question.type != "info"
+            if question_type(question).asks
         ]
 
     def encode(self, record: ResponseRecord) -> list[Any]:
@@ -310,14 +314,14 @@ def _plan(
     question: CompiledQuestion, slots: Mapping[tuple[str, str | None], int]
 ) -> _QuestionPlan:
     qid = question.id
-    kind = question.type
+    stored = question_type(question).stored
     plan = _QuestionPlan(
         qid,
         question.page_index,
         TEXT
-        if kind == "text"
+        if stored == "text"
         else MULTIPLE
-        if kind == "multiple"
+        if stored == "list"
         else ROWS
         if question.rows
         else SINGLE,
@@ -329,7 +333,7 @@ def _plan(
         for r in question.rows
         if (qid, f"row:{r.id}") in slots
     ]
-    if kind == "multiple":
+    if stored == "list":
         plan.options = [
             (o.code, slots[(qid, f"opt:{o.code}")], o.missing is not None)
             for o in question.options

@@ -40,7 +40,7 @@ async def load_frame(session: AsyncSession, plan: ExportPlan) -> ExportFrame:
     run = await runner.start(session, plan)
     rows: list[list[Any]] = []
     async for raw in runner.chunks(session, plan):
-        rows += await anyio.to_thread.run_sync(lambda raw=raw: run.encode(raw))
+        rows += await anyio.to_thread.run_sync(run.encode, raw)
     names = [v.name for v in plan.layout.variables]
     frame = pd.DataFrame(rows, columns=names)
     return ExportFrame(frame, plan.layout, run.weighting_info())

@@ -25,6 +25,7 @@ from app.questionnaires import expressions as ex
 from app.questionnaires.compiler import CompiledQuestion, CompiledQuestionnaire
 from app.questionnaires.describe import describe
 from app.questionnaires.expressions import ExpressionError
+from app.questionnaires.types import question_type
 
 MAX_NAME = 32
 """Stata's limit (SPSS allows 64 bytes); the definition keeps ids within it."""
@@ -102,7 +103,7 @@ class _Builder:
 
     def question(self, qid: str) -> None:
         present = [i for i, r in enumerate(self.refs) if qid in r.compiled.questions]
-        if self.refs[present[0]].compiled.questions[qid].type == "info":
+        if not question_type(self.refs[present[0]].compiled.questions[qid]).asks:
             return
         moved = cmp.moves(self.differ, qid, present)
         for key in _part_keys(self.refs, qid, present):

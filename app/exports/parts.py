@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.exports.missing import KIND_CODE, Missing
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion, CompiledQuestionnaire
-from app.questionnaires.definition import Questionnaire, Scale, Text
+from app.questionnaires.definition import Questionnaire
+from app.questionnaires.types import Column, question_type, short_label
 from app.samples import catalogue
-
-CHOSEN = ((0, "Niet gekozen"), (1, "Gekozen"))
 
 EXCLUDED_ATTRIBUTES = frozenset(
     {"organisation", "organisation_code", "name", "email", "token", "contact"}
@@ -90,97 +90,19 @@ def coding(question: CompiledQuestion) -> Coding:
 
 
 def question_parts(cq: CompiledQuestionnaire, question: CompiledQuestion) -> list[Part]:
+    """The type's columns (``questionnaires.types``), coded for export, and the
+    "anders, namelijk" text column of a question with such an option."""
     model = question.model
-    if model.type == "info":
-        return []
-    short = " ".join((getattr(model, "label", None) or model.text).split())
-    text = model.text
     code = coding(question)
-    common = {
-        "missing": code.missing,
-        "questionnaire_codes": code.questionnaire_codes,
-        "notes": code.notes,
-    }
-    parts: list[Part] = []
-    if model.type == "grid":
-        measure = "ordinal" if getattr(model, "scale", None) else "nominal"
-        parts += [
-            Part(
-                f"row:{row.id}",
-                f"{model.id}_{row.id}",
-                f"{short}: {row.text}",
-                f"{text} — {row.text}",
-                "coded",
-                measure,
-                code.values,
-                **common,
-            )
-            for row in question.rows
-        ]
-    elif model.type == "multiple":
-        parts += [
-            Part(
-                f"opt:{option.code}",
-                f"{model.id}_{_option_suffix(option.name, option.code)}",
-                f"{short}: {option.label}",
-                f"{text} — {option.label}",
-                "coded",
-                "nominal",
-                CHOSEN,
-                code.missing,
-            )
-            for option in question.options
-        ]
-    elif model.type == "number" and question.rows:
-        parts += [
-            Part(
-                f"row:{item.id}",
-                f"{model.id}_{item.id}",
-                f"{short}: {item.text}",
-                f"{text} — {item.text}",
-                "number",
-                "scale",
-                code.values,
-                valid_min=getattr(model, "min", 0),
-                **common,
-            )
-            for item in question.rows
-        ]
-    elif model.type in ("number", "scale"):
-        values = code.values
-        if isinstance(model, Scale):
-            values = (
-                (model.min, model.min_label),
-                (model.max, model.max_label),
-                *values,
-            )
-        parts.append(
-            Part(
-                None,
-                model.id,
-                short,
-                text,
-                "number" if model.type == "number" else "coded",
-                "scale" if model.type == "number" else "ordinal",
-                values,
-                valid_min=getattr(model, "min", None),
-                **common,
-            )
-        )
-    elif isinstance(model, Text):
-        parts.append(Part(None, model.id, short, text, "text", "nominal"))
-    else:  # single
-        measure = "ordinal" if getattr(model, "scale", None) else "nominal"
-        parts.append(
-            Part(None, model.id, short, text, "coded", measure, code.values, **common)
-        )
+    parts = [_part(column, code) for column in question_type(model).columns(question)]
     if question.other_code is not None:
+        short = short_label(model)
         parts.append(
             Part(
                 "other",
                 f"{model.id}_other",
                 f"{short}: anders, namelijk (tekst)",
-                f"{text} — anders, namelijk",
+                f"{model.text} — anders, namelijk",
                 "text",
                 "nominal",
             )
@@ -188,10 +110,32 @@ def question_parts(cq: CompiledQuestionnaire, question: CompiledQuestion) -> lis
     return parts
 
 
-def _option_suffix(name: str | None, code: int) -> str:
-    if name:
-        return name
-    return str(code) if code >= 0 else f"m{-code}"
+def _part(column: Column, code: Coding) -> Part:
+    """A type's column with the question's option coding applied as it declares."""
+    if column.coding == "none":
+        extra: dict[str, Any] = {}
+    elif column.coding == "missing":
+        extra = {"missing": code.missing}
+    else:
+        extra = {
+            "missing": code.missing,
+            "questionnaire_codes": code.questionnaire_codes,
+            "notes": code.notes,
+        }
+    values = (
+        column.labels + code.values if column.coding == "options" else column.labels
+    )
+    return Part(
+        column.key,
+        column.name,
+        column.label,
+        column.text,
+        column.kind,
+        column.measure,
+        values,
+        valid_min=column.valid_min,
+        **extra,
+    )
 
 
 def attribute_variables(definitions: Sequence[Questionnaire]) -> list[Variable]:

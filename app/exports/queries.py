@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
-from app.samples.models import ATTRIBUTE_COLUMNS, Invitation
+from app.samples.models import ATTRIBUTE_COLUMNS as ATTRIBUTE_COLUMNS
+from app.samples.models import Invitation
 from app.samples.states import InvitationStatus
 
-# Every ATTRIBUTE_COLUMNS is read, for routing (conditions may use any of them);
+# Every ATTRIBUTE_COLUMNS is read, for routing (conditions may use any of them),
+# in this order (re-exported: the runner names the selected values by it);
 # the layout decides what is exported, and organisation names never are.
 
 

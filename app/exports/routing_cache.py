@@ -16,7 +16,7 @@ respondent against the routing engine); the cache is bounded and per export.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,7 @@ class RoutingCache:
         attributes: Mapping[str, Any],
         *,
         partial: bool,
-        submitted: tuple[str, ...] | list[str],
+        submitted: Sequence[str],
     ) -> Seen:
         env = AnswerEnv(self.cq, answers, attributes)
         key = (

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +46,7 @@ from app.responses import paradata
 CHUNK_ROWS = 2000
 FILE_CHUNK = 256 * 1024
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 DESCRIPTIONS = {
     "poststratification": (
@@ -334,7 +335,7 @@ async def _plan_disclosure(session: AsyncSession, run: Run) -> None:
     values: list[dict[str, int]] = []
     async for raw in chunks(session, run.plan):
         rows = await _in_thread(
-            lambda raw=raw: [first.encode(r) for r in run.records(raw)]
+            lambda chunk: [first.encode(r) for r in run.records(chunk)], raw
         )
         values.extend(run.quasi_values(rows))
     await _in_thread(lambda: run.protect(values))
@@ -376,8 +377,8 @@ async def start(session: AsyncSession, plan: ExportPlan) -> Run:
     return run
 
 
-async def _in_thread(fn: Callable[[], T]) -> T:
-    return await anyio.to_thread.run_sync(fn)
+async def _in_thread(fn: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
+    return await anyio.to_thread.run_sync(fn, *args)
 
 
 async def chunks(
@@ -407,7 +408,7 @@ async def stream_csv_zip(session: AsyncSession, run: Run) -> AsyncIterator[bytes
     )
     yield stream.start()
     async for raw in chunks(session, plan):
-        yield await _in_thread(lambda raw=raw: stream.rows(run.encode(raw)))
+        yield await _in_thread(lambda chunk: stream.rows(run.encode(chunk)), raw)
     yield await _in_thread(lambda: stream.finish(_codebook_files(run.codebook())))
 
 
@@ -415,7 +416,7 @@ async def stream_csv_plain(session: AsyncSession, run: Run) -> AsyncIterator[byt
     encoder = CsvEncoder(run.layout, separator=run.plan.request.separator)
     yield encoder.start()
     async for raw in chunks(session, run.plan):
-        yield await _in_thread(lambda raw=raw: encoder.rows(run.encode(raw)))
+        yield await _in_thread(lambda chunk: encoder.rows(run.encode(chunk)), raw)
 
 
 async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, Any]:
@@ -441,7 +442,7 @@ async def write_file(session: AsyncSession, run: Run, path: Path) -> dict[str, A
         writer = None
     write = writer.write if writer is not None else (lambda _rows: None)
     async for raw in chunks(session, plan):
-        await _in_thread(lambda raw=raw: write(run.encode(raw)))
+        await _in_thread(lambda chunk: write(run.encode(chunk)), raw)
     book = await _in_thread(run.codebook)
     await _in_thread(lambda: _finish(fmt, run, writer, path, book))
     return book

@@ -25,9 +25,8 @@ from app.exports.rotation import rotation_variables
 from app.exports.schemas import ExportFormat, ExportRequest
 from app.exports.schemes import POPULATION_VALUES, Population, Scheme, scheme_for
 from app.exports.writers.xlsx import MAX_ROWS
-from app.questionnaires.compiler import CompiledQuestionnaire
+from app.questionnaires import service as questionnaires_service
 from app.questionnaires.models import QuestionnaireVersion
-from app.questionnaires.service import CompiledVersions
 from app.samples import service as samples_service
 from app.samples.models import Wave
 from app.staff import service as staff_service
@@ -61,15 +60,6 @@ class ExportPlan:
     @property
     def title(self) -> str:
         return f"{self.wave_name} – {self.selection.questionnaire}"
-
-
-_VERSIONS = CompiledVersions()
-"""Compiled versions are immutable and keyed by content hash: a cache shared by
-the export threads of this process holds no mutable state."""
-
-
-def compiled(version: QuestionnaireVersion) -> CompiledQuestionnaire:
-    return _VERSIONS.get(version)
 
 
 async def list_versions(
@@ -118,7 +108,7 @@ async def prepare_export(
         )
     scheme = scheme_for(request.questionnaire)
     labels = [v.version for v in versions]
-    compiled_versions = [compiled(v) for v in versions]
+    compiled_versions = [questionnaires_service.compiled_version(v) for v in versions]
     layout = build_layout(
         compiled_versions,
         fixed=[

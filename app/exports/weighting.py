@@ -192,8 +192,8 @@ def rake(
             if not cats:
                 continue
             current = np.array([(w * counts)[m].sum() for _, m, _ in cats])
-            targets = np.array([t for _, _, t in cats])
-            goal = targets / targets.sum() * current.sum()
+            wanted = np.array([t for _, _, t in cats])
+            goal = wanted / wanted.sum() * current.sum()
             for (_, mask, _), factor in zip(cats, goal / current, strict=True):
                 w[mask] *= factor
         worst = _worst_margin_error(w * counts, dims)
@@ -204,7 +204,7 @@ def rake(
     weighted = w * counts
     if cells:
         w /= weighted.sum() / counts.sum()
-    result = {c: float(x) for c, x in zip(cells, w, strict=True)}
+    result: dict[Cell, float] = {c: float(x) for c, x in zip(cells, w, strict=True)}
     return Weights(
         result,
         warnings=tuple(warnings),

@@ -1,13 +1,11 @@
-"""``veldwerk worker``, ``veldwerk mailing ...``, ``veldwerk calendar ...`` and
-``veldwerk bounces import``: mailings from the command line."""
+"""``veldwerk mailing ...``, ``veldwerk calendar ...`` and ``veldwerk bounces
+import``: mailings from the command line. (``veldwerk worker``, which runs mail
+delivery with the other background duties, is ``app.flows.cli``.)"""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-import logging
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -18,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli_support import cli_actor, run_in_session
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
 from app.errors import AppError
-from app.mailings import bounces, delivery, service
-from app.mailings.calendar import format_moment_nl
+from app.mailings.delivery import bounces
+from app.mailings.delivery import service as delivery
 from app.mailings.models import Mailing
-from app.mailings.schemas import (
+from app.mailings.planning import service
+from app.mailings.planning.calendar import format_moment_nl
+from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     Audience,
@@ -36,7 +35,6 @@ from app.mailings.schemas import (
     Rule,
     parse_rule,
 )
-from app.mailings.worker import MailWorker
 from app.samples import catalogue
 from app.samples import service as samples_service
 from app.staff import service as staff_service
@@ -49,37 +47,6 @@ def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         return run_in_session(settings, work)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-
-
-# -- worker ----------------------------------------------------------------------
-
-
-@click.command("worker")
-@click.option("--until-idle", is_flag=True, help="Stop when nothing is due soon.")
-@click.option("--worker-id", default=None, help="Name in logs and claims.")
-@click.pass_obj
-def worker_command(settings: Settings, until_idle: bool, worker_id: str | None) -> None:
-    """Send due mail (SMTP, or the built-in catcher without an SMTP host)."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-    )
-
-    async def main() -> None:
-        engine = create_engine(settings.database_url)
-        worker = MailWorker(settings, create_sessionmaker(engine), worker_id=worker_id)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, worker.stop)
-        mode = "catcher" if settings.smtp.host is None else f"smtp {settings.smtp.host}"
-        click.echo(f"worker {worker.id} started ({mode})", err=True)
-        try:
-            stats = await worker.run(until_idle=until_idle)
-        finally:
-            await engine.dispose()
-        summary = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items()))
-        click.echo(f"worker {worker.id} stopped: {summary or 'nothing sent'}", err=True)
-
-    asyncio.run(main())
 
 
 # -- mailing ---------------------------------------------------------------------
@@ -557,4 +524,4 @@ def import_bounces_command(settings: Settings, path: Path, verbose: bool) -> Non
     )
 
 
-COMMANDS = [worker_command, mailing_group, calendar_group, bounces_group]
+COMMANDS = [mailing_group, calendar_group, bounces_group]

@@ -35,7 +35,7 @@ from app import i18n
 from app.config import Settings
 from app.errors import InvalidInput
 from app.mailings import links
-from app.mailings.calendar import format_date_nl
+from app.mailings.planning.calendar import format_date_nl
 from app.samples import catalogue
 from app.samples.states import InvitationStatus
 from app.web import PROJECT_ROOT
@@ -247,7 +247,7 @@ REDACTED_LINKS = {
 }
 """What the catcher stores instead of the personal links: a copy of the
 database must not open anyone's survey. Staff pages put the links back,
-re-derived from the secret key (``app.mailings.delivery.caught_mail_view``)."""
+re-derived from the secret key (``app.mailings.delivery.service.caught_mail_view``)."""
 REDACTED_MAILTO = "mailto:afmelden@link-verwijderd.invalid"
 
 

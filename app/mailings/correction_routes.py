@@ -15,8 +15,9 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
-from app.mailings import corrections, schemas
+from app.mailings.delivery import corrections
 from app.mailings.deps import WaveDep
+from app.mailings.planning import schemas
 from app.params import IdPath
 from app.samples import catalogue
 from app.staff.deps import FieldworkDep

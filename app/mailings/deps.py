@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Path
 
 from app.db import SessionDep
-from app.mailings import service
 from app.mailings.models import Mailing
+from app.mailings.planning import service
 from app.samples import service as samples_service
 from app.samples.models import Wave
 

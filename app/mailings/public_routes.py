@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.mailings import delivery
+from app.mailings.delivery import service as delivery
 from app.web import SettingsDep, render
 
 router = APIRouter()

@@ -20,17 +20,12 @@ from pydantic import ValidationError
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, InvalidInput
-from app.mailings import (
-    composer,
-    correction_routes,
-    delivery,
-    queries,
-    schemas,
-    service,
-)
-from app.mailings.calendar import format_date_nl, format_moment_nl
+from app.mailings import composer, correction_routes
+from app.mailings.delivery import service as delivery
 from app.mailings.deps import MailingDep, WaveDep
-from app.mailings.progress import progress
+from app.mailings.planning import queries, schemas, service
+from app.mailings.planning.calendar import format_date_nl, format_moment_nl
+from app.mailings.planning.progress import progress
 from app.params import IdPath, IdQuery, PageQuery
 from app.samples import catalogue
 from app.samples.models import Wave

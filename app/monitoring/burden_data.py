@@ -37,7 +37,6 @@ from app.responses.paradata import seconds_between
 from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
 from app.samples.states import InvitationStatus
 
-_VERSIONS = CompiledVersions()
 _RESUME: OrderedDict[tuple[int, dt.datetime], str | None] = OrderedDict()
 """Resume page per (response, last save): a response not saved since is not
 routed again (per process, bounded)."""
@@ -63,7 +62,7 @@ def page_infos(cq: CompiledQuestionnaire) -> list[PageInfo]:
                 block_title=block.title or block.id,
                 block_optional=block.relevant is not None,
                 questions=tuple(
-                    (q.id, q.model.text) for q in page.questions if q.type != "info"
+                    (q.id, q.model.text) for q in page.questions if q.qtype.asks
                 ),
             )
         )
@@ -198,10 +197,11 @@ async def burden_by_version(
         times[response_id][page_id] = None if seconds is None else float(seconds)
     by_version: dict[int, list[Trace]] = defaultdict(list)
     compiled: dict[int, CompiledQuestionnaire] = {}
+    versions = CompiledVersions()  # ids are per database: one per call
     for row in rows:
         version_id = row.version_id
         if version_id not in compiled:
-            found = await _VERSIONS.by_id(session, version_id)
+            found = await versions.by_id(session, version_id)
             if found is None:  # pragma: no cover - RESTRICT keeps versions
                 continue
             compiled[version_id] = found[1]

@@ -9,7 +9,8 @@ newer one (two workers refreshing at once both write a whole, correct row).
 
 A snapshot is *current* while the responses' fingerprint (count, latest save)
 is unchanged and ``stale_after`` has not passed; ``refresh_due`` refreshes the
-others (the mail worker calls it every ``Settings.burden_refresh_seconds``).
+others (the background worker, ``app.flows.worker``, calls it every
+``Settings.burden_refresh_seconds``).
 The page shows the snapshot as it is, with its time ("Stand van ..."), and
 computes one only when none exists, its format is outdated or the wave closed
 since it was made. Only time summaries (count, median, P90) are stored, not

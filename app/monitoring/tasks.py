@@ -1,4 +1,5 @@
-"""Periodic work of the monitoring domain, for the mail worker's maintenance loop.
+"""Periodic work of the monitoring domain, run by the background process
+(``app.flows.worker``) on the mail worker's housekeeping beat.
 
 Readers add unfolded tally deltas themselves and a page only folds when more
 than ``tallies.FOLD_THRESHOLD`` wait, so pages stay pure reads. Folding here,

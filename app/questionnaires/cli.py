@@ -57,7 +57,7 @@ def check_command(files: tuple[Path, ...]) -> None:
 
 
 def summary(compiled: CompiledQuestionnaire) -> str:
-    questions = sum(1 for q in compiled.questions.values() if q.type != "info")
+    questions = sum(1 for q in compiled.questions.values() if q.qtype.asks)
     return (
         f"{compiled.source}: ok, {questions} questions, {len(compiled.pages)} pages, "
         f"{compiled.condition_count} conditions"

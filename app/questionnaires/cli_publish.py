@@ -1,90 +1,20 @@
-"""``veldwerk questionnaire publish|versions|try``: the commands that need the database.
+"""``veldwerk questionnaire versions``: the questionnaire command that needs the
+database but no other domain.
 
 Added to the engine's ``questionnaire`` group (``app/questionnaires/cli.py``),
-which stays free of sessions and settings.
+which stays free of sessions and settings; publishing (into a wave) and test
+runs involve samples and are flows (``app/flows/cli.py``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cli_support import cli_actor, run_in_session
+from app.cli_support import run_in_session
 from app.config import Settings
-from app.errors import AppError
-from app.questionnaires import service, testruns
-from app.questionnaires.cli import questionnaire_group, resolve
-from app.questionnaires.errors import DefinitionErrors
-from app.samples import service as samples_service
-from app.samples import tokens
-from app.staff import service as staff_service
-
-
-@questionnaire_group.command("publish")
-@click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--wave",
-    "wave_slug",
-    help="Also make it the version new starters of this wave get.",
-)
-@click.option(
-    "--root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Questionnaire folder.",
-)
-@click.pass_obj
-def publish_command(
-    settings: Settings, files: tuple[str, ...], wave_slug: str | None, root: Path | None
-) -> None:
-    """Publish FILE... (paths or refs like officials/2024) as immutable versions.
-
-    Publishing an unchanged, already published file does nothing; publishing an
-    edited one is refused: make a new version file instead.
-    """
-    folder = root or settings.questionnaires_dir
-    paths = [resolve(ref, folder) for ref in files]
-
-    async def work(session: AsyncSession) -> list[str]:
-        lines = []
-        for path in paths:
-            version, new = await service.publish_file(session, path=path)
-            lines.append(
-                f"{version.ref}: {'published' if new else 'already published, unchanged'} ({version.content_hash[:12]})"
-            )
-            if new:
-                await staff_service.record_audit(
-                    session,
-                    actor=cli_actor(),
-                    action="questionnaire.publish",
-                    target=version.ref,
-                    details={"hash": version.content_hash},
-                )
-            if wave_slug:
-                wave = await samples_service.require_wave(session, wave_slug)
-                await samples_service.set_wave_version(
-                    session,
-                    wave=wave,
-                    questionnaire=version.questionnaire,
-                    version_id=version.id,
-                )
-                lines.append(
-                    f"{version.ref}: new starters of wave {wave.slug} now get this version"
-                )
-        return lines
-
-    try:
-        for line in run_in_session(settings, work):
-            click.echo(line)
-    except DefinitionErrors as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    except AppError as exc:
-        click.echo(exc.message, err=True)
-        raise SystemExit(1) from None
+from app.questionnaires import service
+from app.questionnaires.cli import questionnaire_group
 
 
 @questionnaire_group.command("versions")
@@ -100,63 +30,6 @@ def versions_command(settings: Settings) -> None:
 
     for line in run_in_session(settings, work):
         click.echo(line)
-
-
-@questionnaire_group.command("try")
-@click.argument("file")
-@click.option(
-    "--attr",
-    "attrs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A sample attribute for the route, e.g. --attr function=burgemeester.",
-)
-@click.option("--root", type=click.Path(path_type=Path), default=None)
-@click.pass_obj
-def try_command(
-    settings: Settings, file: str, attrs: tuple[str, ...], root: Path | None
-) -> None:
-    """Test-run FILE (a draft or a published file) and print the link to walk it.
-
-    The file is checked first; it is stored as a draft that no wave can field,
-    and the test answers are never counted or exported. Publishing stays the
-    only way to field a version.
-    """
-    path = resolve(file, root or settings.questionnaires_dir)
-    if not path.is_file():
-        raise click.ClickException(f"{path}: no such file")
-    attributes: dict[str, str] = {}
-    for item in attrs:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.ClickException(f"--attr {item!r}: write NAME=VALUE")
-        attributes[name.strip()] = value.strip()
-
-    async def work(session: AsyncSession) -> str:
-        draft, token = await testruns.start_draft(
-            session,
-            settings,
-            data=path.read_bytes(),
-            filename=str(path),
-            attributes=attributes,
-            path=path,
-        )
-        await staff_service.record_audit(
-            session,
-            actor=cli_actor(),
-            action="questionnaire.test_draft",
-            target=draft.ref,
-            details={"hash": draft.content_hash},
-        )
-        return tokens.survey_url(settings, token)
-
-    try:
-        link = run_in_session(settings, work)
-    except DefinitionErrors as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    click.echo(f"Proefinvulling (telt nooit mee): {link}")
 
 
 COMMANDS = [questionnaire_group]

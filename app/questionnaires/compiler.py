@@ -17,18 +17,13 @@ from app.questionnaires.definition import (
     AnyQuestion,
     Block,
     Derived,
-    Grid,
-    Info,
-    Number,
     Option,
     Page,
     Questionnaire,
     Row,
-    Scale,
-    SingleChoice,
-    Text,
 )
 from app.questionnaires.errors import Problem
+from app.questionnaires.types import QuestionType, question_type
 from app.questionnaires.yamlsource import Path
 
 parse_condition = lru_cache(maxsize=8192)(ex.parse)
@@ -63,24 +58,17 @@ class Site:
 
 def question_options(q: AnyQuestion, scales: dict[str, list[Option]]) -> list[Option]:
     """The options of a question, with ``scale:`` resolved (unknown scale → none)."""
-    if isinstance(q, SingleChoice | Grid) and q.scale is not None:
-        return list(scales.get(q.scale, []))
-    if isinstance(q, Info | Text):
-        return []
-    return list(q.options or [])
+    return question_type(q).options(q, scales)
 
 
 def question_rows(q: AnyQuestion) -> list[Row]:
-    if isinstance(q, Grid):
-        return list(q.rows)
-    if isinstance(q, Number) and q.items:
-        return list(q.items)
-    return []
+    return question_type(q).rows(q)
 
 
 def options_path(q: AnyQuestion, qpath: Path) -> Path:
-    if isinstance(q, SingleChoice | Grid) and q.scale is not None:
-        return ("scales", q.scale)
+    scale = question_type(q).shared_scale(q)
+    if scale is not None:
+        return ("scales", scale)
     return (*qpath, "options")
 
 
@@ -135,9 +123,10 @@ def _question_sites(
 ) -> Iterator[Site]:
     if q.relevant:
         yield Site("question", q.id, q.id, position, (*qpath, "relevant"), q.relevant)
-    if not isinstance(q, Info) and q.constraint:
+    constraint = getattr(q, "constraint", None)  # an info block has none
+    if constraint:
         yield Site(
-            "constraint", q.id, q.id, position, (*qpath, "constraint"), q.constraint
+            "constraint", q.id, q.id, position, (*qpath, "constraint"), constraint
         )
     opath = options_path(q, qpath)
     for oi, option in enumerate(question_options(q, qn.scales)):
@@ -150,7 +139,7 @@ def _question_sites(
                 (*opath, oi, "relevant"),
                 option.relevant,
             )
-    key = "rows" if isinstance(q, Grid) else "items"
+    key = question_type(q).rows_key
     for ri, row in enumerate(question_rows(q)):
         if row.relevant:
             yield Site(
@@ -180,12 +169,15 @@ class CompiledQuestion:
     other_code: int | None
     id: str = field(init=False)
     type: str = field(init=False)
+    qtype: QuestionType = field(init=False, repr=False)
+    """The declaration of its type (``questionnaires.types``)."""
     condition_holds: Callable[[ex.Env], bool] = field(init=False, repr=False)
     """``relevant`` as one closure (routing's walks test it for every question)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.model.id)
         object.__setattr__(self, "type", self.model.type)
+        object.__setattr__(self, "qtype", question_type(self.model))
         object.__setattr__(self, "condition_holds", ex.holds_all(self.relevant))
 
 
@@ -291,9 +283,7 @@ def _compile_question(
     options = tuple(question_options(q, qn.scales))
     rows = tuple(question_rows(q))
     missing = frozenset(o.code for o in options if o.missing)
-    special = (
-        frozenset(o.code for o in options) if isinstance(q, Scale | Number) else missing
-    )
+    special = missing if question_type(q).choice else frozenset(o.code for o in options)
     return CompiledQuestion(
         model=q,
         index=index,

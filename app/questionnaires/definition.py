@@ -112,7 +112,9 @@ class HelpResource(_Frozen):
     text: str | None = None
 
 
-class _QuestionBase(_Frozen):
+class AskedQuestion(_Frozen):
+    """What every question that asks something has (every type but ``info``)."""
+
     id: Identifier
     text: str = Field(min_length=1)
     help: str | None = None
@@ -129,7 +131,7 @@ class _QuestionBase(_Frozen):
     """A note for analysts on how this item compares to earlier editions."""
 
 
-class SingleChoice(_QuestionBase):
+class SingleChoice(AskedQuestion):
     type: Literal["single"]
     options: OptionList | None = None
     scale: Identifier | None = None
@@ -149,7 +151,7 @@ class SingleChoice(_QuestionBase):
         return self
 
 
-class MultipleChoice(_QuestionBase):
+class MultipleChoice(AskedQuestion):
     type: Literal["multiple"]
     options: OptionList
     min_choices: int | None = Field(default=None, ge=1)
@@ -158,7 +160,7 @@ class MultipleChoice(_QuestionBase):
     """Show the options in a random order per respondent."""
 
 
-class Grid(_QuestionBase):
+class Grid(AskedQuestion):
     """Statements sharing one scale; each row is answered on its own."""
 
     type: Literal["grid"]
@@ -176,7 +178,7 @@ class Grid(_QuestionBase):
         return self
 
 
-class Scale(_QuestionBase):
+class Scale(AskedQuestion):
     """A numeric rating scale (e.g. 1 to 7) with labelled ends.
 
     The answer is the number itself. ``options`` adds non-scale answers such as
@@ -197,7 +199,7 @@ class Scale(_QuestionBase):
         return self
 
 
-class Number(_QuestionBase):
+class Number(AskedQuestion):
     """Whole numbers within bounds; with ``items``, one number per item
     (e.g. incidents offline and online)."""
 
@@ -220,7 +222,7 @@ class Number(_QuestionBase):
         return self
 
 
-class Text(_QuestionBase):
+class Text(AskedQuestion):
     type: Literal["text"]
     multiline: bool = False
     max_length: int = Field(default=2000, ge=1, le=20000)

@@ -25,27 +25,20 @@ from app.questionnaires.compiler import (
 from app.questionnaires.definition import (
     PIPE,
     AnyQuestion,
-    Grid,
+    AskedQuestion,
     MissingKind,
-    MultipleChoice,
-    Number,
     Option,
     Questionnaire,
-    Scale,
-    SingleChoice,
-    Text,
 )
 from app.questionnaires.describe import _Describer, _short
+from app.questionnaires.types import REGISTRY, question_type
 
-TYPE_LABELS = {
-    "single": "één antwoord mogelijk",
-    "multiple": "meerdere antwoorden mogelijk",
-    "grid": "stellingen, één antwoord per stelling",
-    "scale": "schaal",
-    "number": "getal",
-    "text": "open antwoord",
-    "info": "toelichting (geen vraag)",
-}
+
+def type_label(name: str) -> str:
+    """How the document names a question type ("één antwoord mogelijk")."""
+    spec = REGISTRY.get(name)
+    return spec.document_label if spec is not None else name
+
 
 MISSING_LABELS = {
     MissingKind.dont_know: "weet niet",
@@ -200,7 +193,7 @@ def build(compiled: CompiledQuestionnaire, *, status: str) -> QuestionnaireDocum
 
 
 def _numbers(definition: Questionnaire) -> dict[str, int]:
-    numbered = [q.id for q in definition.questions() if q.type != "info"]
+    numbered = [q.id for q in definition.questions() if question_type(q).asks]
     return {qid: i for i, qid in enumerate(numbered, start=1)}
 
 
@@ -211,11 +204,12 @@ def _question(
     marked: _Marker,
     definition: Questionnaire,
 ) -> QuestionEntry:
-    if q.type == "info":
+    spec = question_type(q)
+    if not isinstance(q, AskedQuestion):
         return QuestionEntry(
             id=q.id,
             number=None,
-            kind=TYPE_LABELS["info"],
+            kind=spec.document_label,
             text=marked(q.text) or (),
             help=None,
             routing=words.routing(q.relevant),
@@ -236,13 +230,13 @@ def _question(
     return QuestionEntry(
         id=q.id,
         number=numbers[q.id],
-        kind=TYPE_LABELS[q.type],
+        kind=spec.document_label,
         text=marked(q.text) or (),
         help=marked(q.help),
         routing=words.routing(q.relevant),
         required=q.required,
         threshold=q.id == definition.response_from,
-        answer_note=_answer_note(q),
+        answer_note=spec.answer_note(q),
         options=options,
         rows=rows,
         constraint=(
@@ -257,7 +251,7 @@ def _option(o: Option, q: AnyQuestion, words: _Words, marked: _Marker) -> Option
     notes: list[str] = []
     if o.missing is not None:
         notes.append(MISSING_LABELS[o.missing])
-    if o.exclusive and isinstance(q, MultipleChoice):
+    if o.exclusive:  # the check allows it on multiple choice only
         notes.append("sluit de andere antwoorden uit")
     if o.other:
         notes.append(
@@ -267,31 +261,6 @@ def _option(o: Option, q: AnyQuestion, words: _Words, marked: _Marker) -> Option
     if routing:
         notes.append(routing[0].lower() + routing[1:])
     return OptionEntry(o.code, marked(o.label) or (), tuple(notes))
-
-
-def _answer_note(q: AnyQuestion) -> str | None:
-    match q:
-        case Scale():
-            return f"Schaal van {q.min} ({q.min_label}) tot {q.max} ({q.max_label})."
-        case Number(items=items) if items:
-            unit = f" {q.unit}" if q.unit else ""
-            return f"Per onderdeel een heel getal van {q.min} tot {q.max}{unit}."
-        case Number():
-            unit = f" {q.unit}" if q.unit else ""
-            return f"Een heel getal van {q.min} tot {q.max}{unit}."
-        case Text():
-            return f"Open antwoord, ten hoogste {q.max_length} tekens."
-        case MultipleChoice(min_choices=low, max_choices=high) if low or high:
-            if low and high:
-                return f"Kies {low} tot {high} antwoorden."
-            return (
-                f"Kies ten minste {low} antwoorden."
-                if low
-                else (f"Kies ten hoogste {high} antwoorden.")
-            )
-        case SingleChoice() | Grid() | MultipleChoice():
-            return None
-    return None
 
 
 class _Words(_Describer):

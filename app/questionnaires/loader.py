@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.questionnaires import checks, translations
+from app.questionnaires import checks, translations, types
 from app.questionnaires.compiler import CompiledQuestionnaire, compile_questionnaire
 from app.questionnaires.definition import Questionnaire
 from app.questionnaires.errors import (
@@ -86,10 +86,7 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
 
 
 def _is_tag(part: str) -> bool:
-    return (
-        part in {"single", "multiple", "grid", "scale", "number", "text", "info"}
-        or "[" in part
-    )
+    return part in types.REGISTRY or "[" in part
 
 
 def _dotted(path: Path) -> str:

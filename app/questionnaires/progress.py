@@ -9,7 +9,7 @@ Pure, like routing; the per-version plan is worked out once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,7 +34,7 @@ def progress(
     page_id: str,
     answers: Answers,
     attributes: Attributes,
-    visible: list[str],
+    visible: Sequence[str],
 ) -> tuple[int, int]:
     """(position, estimated total) of ``page_id`` for one respondent.
 

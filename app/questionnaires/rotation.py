@@ -25,14 +25,8 @@ import random
 from collections.abc import Sequence
 from typing import TypeVar
 
-from app.questionnaires.definition import (
-    AnyQuestion,
-    Grid,
-    MultipleChoice,
-    Option,
-    Row,
-    SingleChoice,
-)
+from app.questionnaires.definition import AnyQuestion, Option, Row
+from app.questionnaires.types import question_type
 
 T = TypeVar("T")
 
@@ -61,11 +55,16 @@ def rotated(items: Sequence[T], fixed: Sequence[bool], seed: int) -> list[T]:
 
 
 def rotates_options(question: AnyQuestion) -> bool:
-    return isinstance(question, SingleChoice | MultipleChoice) and question.rotate
+    return question_type(question).rotates == "options" and _rotate(question)
 
 
 def rotates_rows(question: AnyQuestion) -> bool:
-    return isinstance(question, Grid) and question.rotate
+    return question_type(question).rotates == "rows" and _rotate(question)
+
+
+def _rotate(question: AnyQuestion) -> bool:
+    """``rotate: true`` in the file (only types that declare ``rotates`` have it)."""
+    return bool(getattr(question, "rotate", False))
 
 
 def options_in_order(

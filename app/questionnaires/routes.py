@@ -1,11 +1,13 @@
-"""Staff pages for questionnaires: files and versions, outline, diff, publish, test runs."""
+"""Staff pages for questionnaires: files and versions, outline, diff, publish.
+
+Starting a test run (samples + responses) is a flow: ``app/flows/routes.py``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.db import SessionDep
@@ -15,7 +17,6 @@ from app.questionnaires import (
     document_render,
     outline,
     service,
-    testruns,
 )
 from app.questionnaires.diff import diff_versions
 from app.questionnaires.errors import DefinitionErrors
@@ -204,56 +205,6 @@ async def show_version(
             ],
         },
     )
-
-
-@router.post("/questionnaires/{questionnaire}/{version}/test-run")
-async def start_test_run(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    staff: QuestionnaireReaderDep,
-    questionnaire: str,
-    version: str,
-) -> Response:
-    form = await request.form()
-    attributes = {
-        key[5:]: value
-        for key, value in form.items()
-        if key.startswith("attr_") and isinstance(value, str) and value.strip()
-    }
-    if form.get("draft") == "1":
-        path = service.draft_file(
-            settings.questionnaires_dir, questionnaire=questionnaire, version=version
-        )
-        try:
-            draft, token = await testruns.start_draft(
-                session,
-                settings,
-                data=path.read_bytes(),
-                filename=f"{questionnaire}/{path.name}",
-                attributes=attributes,
-                started_by_id=staff.id,
-                path=path,
-            )
-        except DefinitionErrors as exc:
-            raise InvalidInput(
-                "Het bestand bevat fouten:\n" + "\n".join(str(p) for p in exc.problems)
-            ) from exc
-        await staff_service.record_audit(
-            session,
-            actor=staff,
-            action="questionnaire.test_draft",
-            target=f"{questionnaire}/{version}",
-            details={"hash": draft.content_hash},
-        )
-        return RedirectResponse(f"/s/{token}", status_code=303)
-    published = await service.require_version(
-        session, questionnaire=questionnaire, version=version
-    )
-    token = await testruns.start(
-        session, settings, version=published, attributes=attributes
-    )
-    return RedirectResponse(f"/s/{token}", status_code=303)
 
 
 @router.get(

@@ -14,7 +14,8 @@ option code, number with items → ``{item: number}``, text → text, and the
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
 
 from app.questionnaires.compiler import (
     CompiledPage,
@@ -38,6 +39,7 @@ from app.questionnaires.visibility import (
 
 __all__ = [
     "ConditionOutcome",
+    "Route",
     "apply_page",
     "apply_page_and_route",
     "clean_answers",
@@ -53,11 +55,37 @@ __all__ = [
     "previous_page_id",
     "progress",
     "reached_threshold",
+    "route",
+    "route_after_page",
     "visible_options",
     "visible_pages",
     "visible_questions",
     "visible_rows",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What routing shows for one set of answers: the answers and the ids of
+    the pages shown for them, in order.
+
+    A value, worked out once: a page turn asks it whether a page may be shown,
+    where the respondent resumes, for the progress bar and the back button.
+    It belongs to the very answers it was worked out for (``belongs_to``), so
+    a holder can tell when the answers it keeps have moved on.
+    """
+
+    answers: Mapping[str, object]
+    pages: tuple[str, ...]
+
+    def belongs_to(self, answers: Mapping[str, object]) -> bool:
+        return self.answers is answers
+
+
+def route(cq: CompiledQuestionnaire, answers: Answers, attributes: Attributes) -> Route:
+    """The route of answers that are already clean (stored answers)."""
+    env = AnswerEnv(cq, answers, attributes)
+    return Route(answers, tuple(p.id for p in cq.pages if page_visible(p, env)))
 
 
 def compiled_page(cq: CompiledQuestionnaire, page: Page | str) -> CompiledPage:
@@ -173,10 +201,10 @@ def _clean(
 
 
 def _clean_value(question: CompiledQuestion, value: object, env: AnswerEnv) -> object:
-    kind = question.type
-    if kind == "info" or value is None or value == "":
+    qtype = question.qtype
+    if not qtype.asks or value is None or value == "":
         return None
-    if kind == "multiple":
+    if qtype.stored == "list":
         chosen = (
             [c for c in value if _offered(question, c, env)]
             if isinstance(value, list)
@@ -190,14 +218,10 @@ def _clean_value(question: CompiledQuestion, value: object, env: AnswerEnv) -> o
         kept = {
             k: v
             for k, v in value.items()
-            if k in rows and (kind == "number" or _offered(question, v, env))
+            if k in rows and (not qtype.choice or _offered(question, v, env))
         }
         return kept or None
-    if kind == "single" or (
-        kind in ("scale", "number")
-        and isinstance(value, int)
-        and value in question.labels
-    ):
+    if qtype.choice or (isinstance(value, int) and value in question.labels):
         return value if _offered(question, value, env) else None
     return value
 
@@ -230,6 +254,19 @@ def apply_page(
     on later pages that the change hides are dropped by the cleaning walk.
     """
     return clean_answers(cq, _merged(cq, page, answers, page_answers), attributes)
+
+
+def route_after_page(
+    cq: CompiledQuestionnaire,
+    page: Page | str,
+    answers: Answers,
+    page_answers: Answers,
+    attributes: Attributes,
+) -> Route:
+    """``apply_page`` and the route of its result, in one walk (the page save)."""
+    merged = _merged(cq, page, answers, page_answers)
+    cleaned, pages = clean_answers_and_pages(cq, merged, attributes)
+    return Route(cleaned, tuple(pages))
 
 
 def apply_page_and_route(
@@ -330,5 +367,5 @@ def path(
         for page in cq.pages
         if page_guard(page, env)
         for q in page.questions
-        if q.type != "info" and question_shown(q, env)
+        if q.qtype.asks and question_shown(q, env)
     ]

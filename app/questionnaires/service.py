@@ -8,9 +8,10 @@ worker process serves the same thing.
 
 from __future__ import annotations
 
-import gc
 import json
+import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,20 +69,82 @@ class VersionInfo:
         return f"{self.questionnaire}/{self.version}"
 
 
-class CompiledVersions:
-    """Per-process cache of compiled versions, keyed by content hash and by id.
+VersionLoader = Callable[
+    [AsyncSession | AsyncConnection, int], Awaitable[QuestionnaireVersion | None]
+]
+"""Reads a stored version by id on the caller's session or connection. (On the
+caller's: the pool is fixed, so a request that holds a connection and waits for
+a second one could wait forever under a burst.)"""
 
-    Loading a version (parse, check, compile) takes a good fraction of a second;
-    doing it per respondent request would be absurd. Published versions are
-    immutable, so the cache never goes stale and can be shared by all requests.
+
+async def load_stored_version(
+    db: AsyncSession | AsyncConnection, version_id: int
+) -> QuestionnaireVersion | None:
+    """The default ``VersionLoader``: the row, on a session or a bare
+    connection (the respondent pages)."""
+    if isinstance(db, AsyncConnection):
+        async with AsyncSession(bind=db) as session:
+            return await session.get(QuestionnaireVersion, version_id)
+    return await db.get(QuestionnaireVersion, version_id)
+
+
+class _CompiledByHash:
+    """The process's compiled versions, keyed by content hash: the one cache.
+
+    Loading a version (parse, check, compile) takes a good fraction of a
+    second; doing it per request would be absurd. Compiling is a pure function
+    of the stored definition, so every holder in the process (respondent
+    pages, exports, monitoring, reviews) shares what is compiled, whichever
+    database it came from; the least recently used are dropped beyond
+    ``max_size``. (Nothing here is exempted from garbage collection: the app
+    freezes once, at start, see ``app.main``.)
     """
 
-    def __init__(self, max_size: int = 64, *, settle_compiled: bool = False) -> None:
-        """``settle_compiled``: exempt each newly compiled version from garbage
-        collection (``gc.freeze``), as a serving process does with everything
-        it builds at start; it lives until the process ends or the cache drops it."""
-        self._settle = settle_compiled
+    def __init__(self, max_size: int) -> None:
         self._items: OrderedDict[str, CompiledQuestionnaire] = OrderedDict()
+        self._max_size = max_size
+        self._lock = threading.Lock()  # export threads share it too
+
+    def get(self, version: QuestionnaireVersion) -> CompiledQuestionnaire:
+        with self._lock:
+            compiled = self._items.get(version.content_hash)
+            if compiled is not None:
+                self._items.move_to_end(version.content_hash)
+                return compiled
+        compiled = compile_questionnaire(
+            Questionnaire.model_validate_json(version.definition_json),
+            source=f"{version.ref}.yaml",
+            content_hash=version.content_hash,
+        )
+        with self._lock:
+            compiled = self._items.setdefault(version.content_hash, compiled)
+            if len(self._items) > self._max_size:
+                self._items.popitem(last=False)
+        return compiled
+
+
+_COMPILED = _CompiledByHash(max_size=64)
+
+
+def compiled_version(version: QuestionnaireVersion) -> CompiledQuestionnaire:
+    """``version`` compiled, from the process's cache."""
+    return _COMPILED.get(version)
+
+
+class CompiledVersions:
+    """Published versions by id, compiled, for one database.
+
+    Stored versions are immutable, so what is found never goes stale: the
+    first request that meets a version id reads it (``loader``), later ones
+    find it here. The compiling itself goes through the process's one cache
+    (``compiled_version``). One per app (``app.state.versions``); ids are
+    per database, so a process that talks to several makes one for each.
+    """
+
+    def __init__(
+        self, loader: VersionLoader = load_stored_version, *, max_size: int = 64
+    ) -> None:
+        self._loader = loader
         self._by_id: dict[int, tuple[VersionInfo, CompiledQuestionnaire]] = {}
         self._translated: dict[tuple[int, str], CompiledQuestionnaire] = {}
         self._max_size = max_size
@@ -111,11 +174,7 @@ class CompiledVersions:
         cached = self._by_id.get(version_id)
         if cached is not None:
             return cached
-        if isinstance(db, AsyncConnection):
-            async with AsyncSession(bind=db) as session:
-                version = await session.get(QuestionnaireVersion, version_id)
-        else:
-            version = await db.get(QuestionnaireVersion, version_id)
+        version = await self._loader(db, version_id)
         if version is None:
             return None
         info = VersionInfo(
@@ -125,28 +184,14 @@ class CompiledVersions:
             version.content_hash,
             json.loads(version.translations_json or "{}"),
         )
-        entry = (info, self.get(version))
+        entry = (info, compiled_version(version))
         if len(self._by_id) >= self._max_size:
             self._by_id.clear()
         self._by_id[version_id] = entry
         return entry
 
     def get(self, version: QuestionnaireVersion) -> CompiledQuestionnaire:
-        compiled = self._items.get(version.content_hash)
-        if compiled is None:
-            compiled = compile_questionnaire(
-                Questionnaire.model_validate_json(version.definition_json),
-                source=f"{version.ref}.yaml",
-                content_hash=version.content_hash,
-            )
-            self._items[version.content_hash] = compiled
-            if self._settle:
-                gc.freeze()
-            if len(self._items) > self._max_size:
-                self._items.popitem(last=False)
-        else:
-            self._items.move_to_end(version.content_hash)
-        return compiled
+        return compiled_version(version)
 
 
 async def get_version(
@@ -415,13 +460,16 @@ __all__ = [
     "FileStatus",
     "PublishedVersionChanged",
     "VersionInfo",
+    "VersionLoader",
     "changed_message",
+    "compiled_version",
     "draft_file",
     "file_statuses",
     "get_version",
     "get_version_by_id",
     "list_versions",
     "load_all",
+    "load_stored_version",
     "newest_version",
     "publish_compiled",
     "publish_file",

@@ -16,9 +16,7 @@ questions are stored as absent, never as "".
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from app import i18n
@@ -27,15 +25,10 @@ from app.questionnaires.compiler import (
     CompiledQuestion,
     CompiledQuestionnaire,
 )
-from app.questionnaires.definition import (
-    MultipleChoice,
-    Number,
-    Page,
-    Scale,
-    Text,
-    other_key,
-)
+from app.questionnaires.definition import Page, other_key
 from app.questionnaires.explain import pipe
+from app.questionnaires.types import Parsed
+from app.questionnaires.types.answers import integer
 from app.questionnaires.visibility import (
     AnswerEnv,
     Answers,
@@ -83,14 +76,6 @@ def _translated(language: str) -> dict[str, str]:
 
 
 OTHER_MAX_LENGTH = 500
-_INTEGER = re.compile(r"-?[0-9]{1,9}")
-
-
-@dataclass
-class _Parsed:
-    value: object = None
-    other: str | None = None
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def page_keys(page: CompiledPage) -> set[str]:
@@ -112,6 +97,7 @@ def parse_page_submission(
     judged on what the respondent just answered. Values for hidden questions are
     ignored. The caller stores the result with ``routing.apply_page`` only when
     the error dict is empty, and otherwise re-renders the page with the errors.
+    Each type parses its own fields (``questionnaires.types``).
     """
     compiled = cq.page_by_id[page if isinstance(page, str) else page.id]
     own = page_keys(compiled)
@@ -122,9 +108,10 @@ def parse_page_submission(
     if not page_guard(compiled, env):
         return new, errors
     for question in compiled.questions:
-        if question.type == "info" or not question_shown(question, env):
+        parse = question.qtype.parse_answer
+        if parse is None or not question_shown(question, env):
             continue
-        parsed = _PARSERS[question.type](question, form, env)
+        parsed = parse(_SubmittedForm(question, form, env))
         _require(question, parsed, env)
         if parsed.value is not None and not parsed.errors:
             working[question.id] = parsed.value
@@ -138,14 +125,14 @@ def parse_page_submission(
     return new, errors
 
 
-def _require(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> None:
+def _require(question: CompiledQuestion, parsed: Parsed, env: AnswerEnv) -> None:
     model = question.model
     if parsed.value is None and not parsed.errors and getattr(model, "required", False):
         message = getattr(model, "required_message", None) or _messages(env)["required"]
         parsed.errors[question.id] = pipe(message, env.cq, env.answers, env.attributes)
 
 
-def _constrain(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> None:
+def _constrain(question: CompiledQuestion, parsed: Parsed, env: AnswerEnv) -> None:
     """A file's own message may pipe earlier answers ("samen moeten dit ${q5} zijn")."""
     if question.constraint is not None and not holds(question.constraint, env):
         message = (
@@ -155,218 +142,52 @@ def _constrain(question: CompiledQuestion, parsed: _Parsed, env: AnswerEnv) -> N
         parsed.errors[question.id] = pipe(message, env.cq, env.answers, env.attributes)
 
 
-def _values(form: FormData, key: str) -> list[str]:
-    return [v.strip() for v in form.get(key, ()) if v.strip()]
+class _SubmittedForm:
+    """The form as one question's parser sees it (``types.AnswerForm``)."""
 
+    __slots__ = ("_env", "_form", "question")
 
-def _integer(text: str) -> int | None:
-    return int(text) if _INTEGER.fullmatch(text) else None
+    def __init__(
+        self, question: CompiledQuestion, form: FormData, env: AnswerEnv
+    ) -> None:
+        self.question = question
+        self._form = form
+        self._env = env
 
+    def values(self, key: str) -> list[str]:
+        return [v.strip() for v in self._form.get(key, ()) if v.strip()]
 
-def _offered_code(question: CompiledQuestion, text: str, env: AnswerEnv) -> int | None:
-    code = _integer(text)
-    if (
-        code is None
-        or code not in question.labels
-        or not option_shown(question, code, env)
-    ):
-        return None
-    return code
+    def raw(self, key: str) -> Sequence[str]:
+        return self._form.get(key, ())
 
+    def offered_code(self, text: str) -> int | None:
+        code = integer(text)
+        if (
+            code is None
+            or code not in self.question.labels
+            or not option_shown(self.question, code, self._env)
+        ):
+            return None
+        return code
 
-def _other_text(
-    question: CompiledQuestion,
-    chosen: bool,
-    form: FormData,
-    parsed: _Parsed,
-    env: AnswerEnv,
-) -> None:
-    """Keep the "anders, namelijk" text only while its option is chosen."""
-    if not chosen:
-        return
-    key = other_key(question.id)
-    text = " ".join(_values(form, key)[:1])
-    option = next(o for o in question.options if o.code == question.other_code)
-    if not text and option.other_required:
-        parsed.errors[key] = _messages(env)["other_required"].format(label=option.label)
-    elif len(text) > OTHER_MAX_LENGTH:
-        parsed.errors[key] = _messages(env)["too_long"].format(n=OTHER_MAX_LENGTH)
-    parsed.other = text or None
+    def row_shown(self, row_id: str) -> bool:
+        return row_shown(self.question, row_id, self._env)
 
+    def message(self, key: str) -> str:
+        return _messages(self._env)[key]
 
-def _single(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    parsed = _Parsed()
-    values = _values(form, question.id)
-    if not values:
-        return parsed
-    code = _offered_code(question, values[0], env) if len(values) == 1 else None
-    if code is None:
-        parsed.errors[question.id] = _messages(env)["invalid_option"]
-        return parsed
-    parsed.value = code
-    _other_text(question, code == question.other_code, form, parsed, env)
-    return parsed
-
-
-def _multiple(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    parsed = _Parsed()
-    codes = {_offered_code(question, v, env) for v in _values(form, question.id)}
-    if None in codes:
-        parsed.errors[question.id] = _messages(env)["invalid_option"]
-        return parsed
-    if not codes:
-        return parsed
-    chosen = [o for o in question.options if o.code in codes]
-    exclusive = next((o for o in chosen if o.exclusive), None)
-    model = question.model
-    assert isinstance(model, MultipleChoice)
-    if exclusive is not None and len(chosen) > 1:
-        parsed.errors[question.id] = _messages(env)["exclusive"].format(
-            label=exclusive.label
-        )
-    elif model.min_choices and len(chosen) < model.min_choices and exclusive is None:
-        parsed.errors[question.id] = _messages(env)["min_choices"].format(
-            n=model.min_choices
-        )
-    elif model.max_choices and len(chosen) > model.max_choices:
-        key = "max_choices_one" if model.max_choices == 1 else "max_choices"
-        parsed.errors[question.id] = _messages(env)[key].format(n=model.max_choices)
-    parsed.value = [o.code for o in chosen]
-    _other_text(question, question.other_code in codes, form, parsed, env)
-    return parsed
-
-
-def _grid(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    return _rows(
-        question,
-        form,
-        env,
-        lambda text: _offered_code(question, text, env),
-        "invalid_option",
-    )
-
-
-def _number_items(
-    question: CompiledQuestion, form: FormData, env: AnswerEnv
-) -> _Parsed:
-    return _rows(
-        question, form, env, lambda text: _bounded(question, text), "whole_number"
-    )
-
-
-def _rows(
-    question: CompiledQuestion,
-    form: FormData,
-    env: AnswerEnv,
-    convert: Callable[[str], int | None],
-    invalid: str,
-) -> _Parsed:
-    """Grid rows and number items: one field ``q.row`` each, only visible rows count."""
-    parsed, answered, missing = _Parsed(), {}, []
-    model = question.model
-    for row in question.rows:
-        if not row_shown(question, row.id, env):
-            continue
-        key = f"{question.id}.{row.id}"
-        values = _values(form, key)
-        value = convert(values[0]) if len(values) == 1 else None
-        if not values:
-            missing.append(key)
-        elif value is None:
-            parsed.errors[key] = _messages(env)[invalid].format(
-                min=getattr(model, "min", 0), max=getattr(model, "max", 0)
+    def other_text(self, chosen: bool, parsed: Parsed) -> None:
+        """Keep the "anders, namelijk" text only while its option is chosen."""
+        if not chosen:
+            return
+        question = self.question
+        key = other_key(question.id)
+        text = " ".join(self.values(key)[:1])
+        option = next(o for o in question.options if o.code == question.other_code)
+        if not text and option.other_required:
+            parsed.errors[key] = self.message("other_required").format(
+                label=option.label
             )
-        else:
-            answered[row.id] = value
-    if getattr(model, "required", False) and missing and (answered or parsed.errors):
-        for key in missing:
-            parsed.errors[key] = _messages(env)[
-                "required_row" if model.type == "grid" else "required_item"
-            ]
-        parsed.errors[question.id] = _messages(env)[
-            "required_rows" if model.type == "grid" else "required_items"
-        ]
-    parsed.value = answered or None
-    return parsed
-
-
-def _bounded(question: CompiledQuestion, text: str) -> int | None:
-    model = question.model
-    assert isinstance(model, Number | Scale)
-    number = _integer(text)
-    return number if number is not None and model.min <= number <= model.max else None
-
-
-def _scale(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    parsed = _Parsed()
-    values = _values(form, question.id)
-    if not values:
-        return parsed
-    model = question.model
-    assert isinstance(model, Scale)
-    value = None
-    if len(values) == 1:
-        value = _bounded(question, values[0])
-        if value is None:
-            value = _offered_code(question, values[0], env)
-    if value is None:
-        parsed.errors[question.id] = _messages(env)["scale"].format(
-            min=model.min, max=model.max
-        )
-    parsed.value = value
-    return parsed
-
-
-def _number(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    if question.rows:
-        return _number_items(question, form, env)
-    parsed = _Parsed()
-    model = question.model
-    assert isinstance(model, Number)
-    numbers = _values(form, question.id)
-    options = _values(form, f"{question.id}.option")
-    if numbers and options:
-        label = next(
-            (o.label for o in question.options if str(o.code) == options[0]),
-            "weet niet",
-        )
-        parsed.errors[question.id] = _messages(env)["number_or_option"].format(
-            label=label
-        )
-    elif options:
-        parsed.value = (
-            _offered_code(question, options[0], env) if len(options) == 1 else None
-        )
-        if parsed.value is None:
-            parsed.errors[question.id] = _messages(env)["invalid_option"]
-    elif numbers:
-        parsed.value = _bounded(question, numbers[0]) if len(numbers) == 1 else None
-        if parsed.value is None:
-            parsed.errors[question.id] = _messages(env)["whole_number"].format(
-                min=model.min, max=model.max
-            )
-    return parsed
-
-
-def _text(question: CompiledQuestion, form: FormData, env: AnswerEnv) -> _Parsed:
-    parsed = _Parsed()
-    raw = form.get(question.id, ())
-    text = raw[0].replace("\r\n", "\n").replace("\x00", "").strip() if raw else ""
-    model = question.model
-    assert isinstance(model, Text)
-    if len(text) > model.max_length:
-        parsed.errors[question.id] = _messages(env)["too_long"].format(
-            n=model.max_length
-        )
-    parsed.value = text or None
-    return parsed
-
-
-_PARSERS: dict[str, Callable[[CompiledQuestion, FormData, AnswerEnv], _Parsed]] = {
-    "single": _single,
-    "multiple": _multiple,
-    "grid": _grid,
-    "scale": _scale,
-    "number": _number,
-    "text": _text,
-}
+        elif len(text) > OTHER_MAX_LENGTH:
+            parsed.errors[key] = self.message("too_long").format(n=OTHER_MAX_LENGTH)
+        parsed.other = text or None

@@ -83,15 +83,15 @@ class DecidingEnv(AnswerEnv):
 
     def bounds(self, name: str) -> tuple[float, float] | None:
         question = self.cq.questions.get(name)
-        if question is None or question.type not in ("number", "scale"):
+        if question is None or question.qtype.bounds is None:
             return None
-        model = question.model
-        return float(model.min), float(model.max)  # type: ignore[union-attr]
+        low, high = question.qtype.bounds(question.model)
+        return float(low), float(high)
 
     def rows(self, name: str) -> tuple[str, ...]:
         question = self.cq.questions.get(name)
-        if question is None or question.type != "number":
-            return ()
+        if question is None or question.qtype.bounds is None:
+            return ()  # only numbers add up (a grid's rows are codes)
         return tuple(r.id for r in question.rows)
 
     def decided(self, name: str) -> object:
@@ -119,14 +119,14 @@ def question_shown(question: CompiledQuestion, env: ex.Env) -> bool:
     """
     if not question.condition_holds(env):
         return False
-    choice = question.type in ("single", "multiple", "grid")
+    choice = question.qtype.choice
     if (
         choice
         and question.option_relevant
         and not any(option_shown(question, o.code, env) for o in question.options)
     ):
         return False
-    if question.row_relevant and question.type == "grid":
+    if question.row_relevant and choice:  # a grid's statements
         return any(row_shown(question, r.id, env) for r in question.rows)
     return True
 

@@ -7,11 +7,13 @@ writes. Pure: a layout in, a catalog out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from app.exports.layout import Layout
 from app.exports.missing import Missing
 from app.exports.variables import Variable
+from app.questionnaires.compiler import CompiledQuestion
 
 MISSING_BY_NAME: dict[str, int] = {
     "not_applicable": int(Missing.NOT_APPLICABLE),
@@ -82,7 +84,7 @@ class Catalog:
 def catalog_from_layout(layout: Layout) -> Catalog:
     variables: dict[str, VarInfo] = {}
     multiples: dict[str, MultipleInfo] = {}
-    questions = {}
+    questions: dict[str, CompiledQuestion] = {}
     for ref in layout.versions:
         questions.update(ref.compiled.questions)
     for variable in layout.variables:
@@ -117,7 +119,9 @@ def catalog_from_layout(layout: Layout) -> Catalog:
     return Catalog(variables, multiples, tuple(r.label for r in layout.versions))
 
 
-def _names(variable: Variable, questions: dict) -> dict[str, int]:
+def _names(
+    variable: Variable, questions: Mapping[str, CompiledQuestion]
+) -> dict[str, int]:
     if variable.role == "attribute":
         return {raw: i + 1 for i, raw in enumerate(variable.categories)}
     if variable.part and variable.part.startswith("opt:"):

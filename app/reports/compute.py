@@ -25,7 +25,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from app.reports.catalog import MISSING_BY_NAME, Catalog, VarInfo
 from app.reports.definition import Condition, ReportFile, RowDef, TableDef
-from app.reports.model import Cell, Column, ReportTable, Row
+from app.reports.model import Cell, Column, Mark, ReportTable, Row
 from app.reports.reference import Reference
 
 LEVEL = 0.95
@@ -146,7 +146,7 @@ def _categories(data: Frame, table: TableDef) -> list[RowData]:
     assert table.categories
     info = data.info(table.categories)
     x = data.column(info.name)
-    excluded = {info.code_of(v) for v in table.exclude}
+    excluded = {c for v in table.exclude if (c := info.code_of(v)) is not None}
     included_missing = [MISSING_BY_NAME[k] for k in table.include_missing]
     valid = ((x >= 0) | np.isin(x, included_missing)) & ~np.isin(x, list(excluded))
     codes = [code for code, _ in info.values if code not in excluded]
@@ -277,7 +277,7 @@ def z_test(p1: float, n1: float, p2: float, n2: float, level: float) -> float | 
     return float(pvalue)
 
 
-def _mark(p1: float, pvalue: float | None, p2: float, level: float) -> str | None:
+def _mark(p1: float, pvalue: float | None, p2: float, level: float) -> Mark | None:
     if pvalue is None or pvalue >= 1 - level:
         return None
     return "hoger" if p1 > p2 else "lager"
@@ -298,7 +298,7 @@ def _cell(
     share: float,
     t: Thresholds,
     flags: _Flags,
-    mark: str | None = None,
+    mark: Mark | None = None,
 ) -> Cell:
     if n == 0:
         return Cell(None, None, 0)
@@ -337,9 +337,11 @@ def compute_table(
     layout: list[tuple[str, str, str | None, GroupData | None, int | None]] = []
     if table.total:
         layout.append((TOTAL, "Totaal", None, None, None))
-    for g in groups:
-        for i, (key, label) in enumerate(zip(g.keys, g.labels, strict=True)):
-            layout.append((key, label, g.breakdown, g, i))
+    for group in groups:
+        for index, (key, label) in enumerate(
+            zip(group.keys, group.labels, strict=True)
+        ):
+            layout.append((key, label, group.breakdown, group, index))
 
     any_valid = np.zeros(frame.length, dtype=bool)
     for row in rows:
@@ -403,7 +405,7 @@ def compute_table(
             sums, j = (total, 0) if g is None else (by_group[g.breakdown], i)
             assert j is not None
             n, share = int(sums.n[j]), sums.share(j)
-            mark = None
+            mark: Mark | None = None
             if n >= t.min_n:
                 if test == "groups" and g is not None:
                     mark = _group_mark(sums, j, t, flags)
@@ -459,7 +461,7 @@ def _edition_label(label: str, key: str, year: int) -> str:
     return str(year) if key == TOTAL else f"{label} {year}"
 
 
-def _group_mark(sums: Sums, j: int, t: Thresholds, flags: _Flags) -> str | None:
+def _group_mark(sums: Sums, j: int, t: Thresholds, flags: _Flags) -> Mark | None:
     others = [k for k in range(len(sums.n)) if k != j]
     n_rest = int(sums.n[others].sum())
     if n_rest < t.min_n:
@@ -560,11 +562,11 @@ def _series_table(
     for key in keys:
         cells = []
         for rows in per_question:
-            row = rows.get(key)
-            if row is None:
+            found = rows.get(key)
+            if found is None:
                 cells.append(Cell(None, None, 0))
                 continue
-            sums = _sums(frame, row, base, None, 1)
+            sums = _sums(frame, found, base, None, 1)
             cells.append(
                 _cell(int(sums.n[0]), int(sums.hits[0]), sums.share(0), t, flags)
             )

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.reports.comparison import compare_share
-from app.reports.model import Cell, ReportTable
+from app.reports.model import Cell, ReportTable, Row
 from app.reports.views import ShownTable, pivot_editions, present
 from app.reports.wording import (
     Comparison,
@@ -113,7 +113,7 @@ def _column_index(table: ReportTable, edition: int) -> int:
     raise FactsheetDataMissing(f"{table.id}: no column for edition {edition}")
 
 
-def _row(table: ReportTable, key: str):
+def _row(table: ReportTable, key: str) -> Row:
     for row in table.rows:
         if row.key == key:
             return row
@@ -442,7 +442,7 @@ def _top_sentence(table: ReportTable | None, lead: str) -> str:
         if row.cells
         and row.cells[0].percent is not None
         and not row.key.startswith(("geen", "none", "weet_niet"))
-    ]  # type: ignore[misc]
+    ]
     if not candidates:
         return ""
     label, percent = max(candidates, key=lambda lp: lp[1])

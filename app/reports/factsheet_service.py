@@ -75,16 +75,16 @@ def tier_definition(
     tables: list[TableDef] = []
     for table in own:
         new_id = table.id.replace(prefix, f"factsheet_{tier}_")
-        base = table.base
-        if base == TEMPLATE_TIER or base.startswith(f"{TEMPLATE_TIER}_"):
-            base = tier + base.removeprefix(TEMPLATE_TIER)
+        base_name = table.base
+        if base_name == TEMPLATE_TIER or base_name.startswith(f"{TEMPLATE_TIER}_"):
+            base_name = tier + base_name.removeprefix(TEMPLATE_TIER)
         # the tier's own earlier figures, as far as the reference series has them
         editions = _reference_editions(ref, new_id, before=definition.edition)
         tables.append(
             table.model_copy(
                 update={
                     "id": new_id,
-                    "base": base,
+                    "base": base_name,
                     "title": table.title.replace("provincies", plural),
                     "number": table.number.replace("provincies", plural),
                     "editions": editions,

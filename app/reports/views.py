@@ -163,16 +163,16 @@ def column_groups(
 ) -> tuple[tuple[str, int], ...]:
     if not any(c.breakdown for c in table.columns):
         return ()
-    spans: list[list] = []
+    spans: list[tuple[str, int]] = []
     for column in table.columns:
         name = (
             labels.get(column.breakdown, column.breakdown) if column.breakdown else ""
         )
         if spans and spans[-1][0] == name:
-            spans[-1][1] += 1
+            spans[-1] = (name, spans[-1][1] + 1)
         else:
-            spans.append([name, 1])
-    return tuple((name, span) for name, span in spans)
+            spans.append((name, 1))
+    return tuple(spans)
 
 
 def present(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from pathlib import Path
 
 import xlsxwriter
 
@@ -142,8 +143,8 @@ def _write_cell(sheet, r: int, c: int, cell: Cell, formats, count_format) -> Non
 
 
 def write_directory(
-    tables: Sequence[ReportTable], out, *, title: str = ""
-) -> list[str]:  # type: ignore[no-untyped-def]
+    tables: Sequence[ReportTable], out: Path, *, title: str = ""
+) -> list[str]:
     """``<id>.csv`` per table and ``tabellen.xlsx`` into ``out``; returns the file names."""
     out.mkdir(parents=True, exist_ok=True)
     names = []

@@ -70,4 +70,4 @@ class ConcurrentChanges(_Translated, Conflict):
 
 
 RESPONDENT_ERRORS = (SurveyNotFound, SurveyClosed, SurveyNotOpen, ConcurrentChanges)
-"""Their texts belong in the interface catalogues (``app.i18n.extract_messages``)."""
+"""Their texts belong in the interface catalogues (``app.responses.catalogue.extract_messages``)."""

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from app.questionnaires import markup, rotation, routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.definition import HelpResource, other_key
+from app.questionnaires.types import question_type
 
 FormData = Mapping[str, Sequence[str]]
 
@@ -51,6 +52,8 @@ class RowView:
 class QuestionView:
     id: str
     type: str
+    macro: str
+    """The macro of ``responses/_questions.html`` that shows it (its type's)."""
     text: str
     help: str | None
     required: bool
@@ -217,18 +220,19 @@ def _question(
     compiled = cq.questions[question_id]
     model = compiled.model
     text = routing.pipe(model.text, cq, answers, attributes)
-    base = {
+    help_text: str | None = getattr(model, "help", None)
+    base: dict[str, Any] = {
         "id": model.id,
         "type": model.type,
+        "macro": question_type(model).macro,
         "text": text,
-        "help": routing.pipe(model.help, cq, answers, attributes)
-        if getattr(model, "help", None)
-        else None,
+        "help": routing.pipe(help_text, cq, answers, attributes) if help_text else None,
         "required": bool(getattr(model, "required", False)),
         "error": errors.get(model.id),
         "language": cq.definition.language,
     }
-    if model.type == "info":
+    spec = question_type(model)
+    if not spec.asks:
         title = getattr(model, "title", None)
         return QuestionView(
             **base,
@@ -244,45 +248,36 @@ def _question(
         else ("" if form is not None else str(answers.get(other_key_) or ""))
     )
     options = _options(cq, model.id, stored, answers, attributes, form, seed)
-    extra = {
+    extra: dict[str, Any] = {
         "options": options,
         "other_value": other_value,
         "other_error": errors.get(other_key_),
         "other_code": compiled.other_code,
     }
-    if model.type in ("grid",) or (model.type == "number" and compiled.rows):
+    if compiled.rows:
         extra["rows"] = _rows(
             cq, model.id, stored, answers, attributes, form, errors, seed
         )
-    if model.type == "scale":
-        points = [
+    if spec.scale_points is not None:
+        extra["scale_points"] = [
             OptionView(
                 n, str(n), _is_checked(n, stored, form, model.id), False, False, False
             )
-            for n in range(model.min, model.max + 1)
+            for n in spec.scale_points(model)
         ]
-        extra.update(
-            scale_points=points,
-            min_label=routing.pipe(model.min_label, cq, answers, attributes),
-            max_label=routing.pipe(model.max_label, cq, answers, attributes),
-        )
-    if model.type in ("number", "text"):
+    if spec.value_box:
         submitted = _submitted(form, model.id)
         if submitted is not None:
             extra["value"] = submitted[0] if submitted else ""
-        elif (
-            isinstance(stored, int)
-            and model.type == "number"
-            and stored in compiled.labels
-        ):
-            extra["value"] = ""
+        elif isinstance(stored, int) and stored in compiled.labels:
+            extra["value"] = ""  # an option ("weet niet") was chosen, not a value
         elif stored is not None and not isinstance(stored, dict):
             extra["value"] = str(stored)
-    if model.type == "number":
-        unit = routing.pipe(model.unit, cq, answers, attributes) if model.unit else None
-        extra.update(minimum=model.min, maximum=model.max, unit=unit)
-    if model.type == "text":
-        extra.update(multiline=model.multiline, max_length=model.max_length)
+    extra.update(
+        spec.view_fields(
+            model, lambda text: routing.pipe(text, cq, answers, attributes)
+        )
+    )
     return QuestionView(**base, **extra)
 
 
@@ -304,7 +299,7 @@ def _options(
     seed: int | None = None,
 ) -> list[OptionView]:
     compiled = cq.questions[question_id]
-    key = f"{question_id}.option" if compiled.model.type == "number" else question_id
+    key = question_id + question_type(compiled.model).option_field
     visible = routing.visible_options(cq, question_id, answers, attributes)
     if seed is not None and rotation.rotates_options(compiled.model):
         shown = {o.code for o in visible}
@@ -384,7 +379,8 @@ _FIELDS = {
 
 
 class QuestionHtml:
-    """The ``question`` macro of ``responses/_questions.html``, remembered per view.
+    """The ``question`` macro of ``responses/_questions.html`` around the view's
+    type macro, remembered per view.
 
     A question's HTML is a function of its view alone (the macro sees nothing
     else), and most pages are shown unanswered, so respondents on the same
@@ -395,7 +391,7 @@ class QuestionHtml:
 
     def __init__(self, env: Environment, max_entries: int = 2048) -> None:
         self._env = env
-        self._macro: Any = None
+        self._module: Any = None
         self._cache: OrderedDict[object, Markup] = OrderedDict()
         self._max_entries = max_entries
 
@@ -405,10 +401,9 @@ class QuestionHtml:
         if html is not None:
             self._cache.move_to_end(key)
             return html
-        if self._macro is None or self._env.auto_reload:
-            module = self._env.get_template("responses/_questions.html").module
-            self._macro = module.question  # type: ignore[attr-defined]
-        html = self._macro(view)
+        if self._module is None or self._env.auto_reload:
+            self._module = self._env.get_template("responses/_questions.html").module
+        html = self._module.question(view, getattr(self._module, view.macro))
         assert isinstance(html, Markup)  # autoescaped: safe to insert as is
         self._cache[key] = html
         if len(self._cache) > self._max_entries:

@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.questionnaires import routing
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.service import CompiledVersions, VersionInfo
+from app.questionnaires.types import question_type
 from app.responses import store
 from app.responses.errors import (
     ConcurrentChanges,
@@ -63,32 +64,37 @@ class Survey:
     original: CompiledQuestionnaire | None = field(default=None, repr=False)
     """The version in its own language, before any translation."""
 
-    _visible: tuple[object, list[str]] | None = field(default=None, repr=False)
+    _route: routing.Route | None = field(default=None, repr=False)
+    """The route of the stored answers, once worked out (``route``)."""
 
     @property
     def attributes(self) -> dict[str, Any]:
         return self.invitation.attributes
 
-    def visible_page_ids(self) -> list[str]:
-        """The pages routing shows for the stored answers, in order.
+    def _stored_answers(self) -> Mapping[str, object]:
+        return self.response.answers if self.response is not None else {}
 
-        Worked out once per state of the answers: a page turn asks it for the
+    def route(self) -> routing.Route:
+        """What routing shows for the stored answers.
+
+        Worked out once per state of the answers (a page save hands over the
+        route it worked out for what it stored): a page turn asks it for the
         access check, the resume page, the progress bar and the back button.
         """
-        answers = self.response.answers if self.response is not None else {}
-        if self._visible is None or self._visible[0] is not answers:
-            pages = routing.visible_pages(self.compiled, answers, self.attributes)
-            self._visible = (answers, [p.id for p in pages])
-        return self._visible[1]
+        answers = self._stored_answers()
+        if self._route is None or not self._route.belongs_to(answers):
+            self._route = routing.route(self.compiled, answers, self.attributes)
+        return self._route
 
-    def visible_known(self) -> bool:
-        """Whether ``visible_page_ids`` is already worked out for the stored answers."""
-        answers = self.response.answers if self.response is not None else {}
-        return self._visible is not None and self._visible[0] is answers
+    def route_known(self) -> bool:
+        """Whether ``route`` is already worked out for the stored answers."""
+        return self._route is not None and self._route.belongs_to(
+            self._stored_answers()
+        )
 
-    def remember_visible(self, answers: object, page_ids: list[str]) -> None:
-        """Routing already worked out for ``answers``, about to become the stored ones."""
-        self._visible = (answers, page_ids)
+    def keep_route(self, route: routing.Route) -> None:
+        """``route`` was worked out for answers that are now the stored ones."""
+        self._route = route
 
     @property
     def answers(self) -> dict[str, Any]:
@@ -180,7 +186,7 @@ def use_language(
     language = wanted if wanted in languages(survey) else None
     survey.language = language or original.definition.language
     survey.compiled = versions.in_language(survey.version, original, survey.language)
-    survey._visible = None
+    survey._route = None
 
 
 async def link_opened(db: RespondentDb, survey: Survey) -> None:
@@ -310,8 +316,8 @@ async def _reload(db: RespondentDb, survey: Survey) -> None:
 def resume_page_id(survey: Survey) -> str | None:
     """Where the respondent continues: the first visible page not yet submitted."""
     submitted = set(survey.submitted)
-    if survey.visible_known():
-        return next((p for p in survey.visible_page_ids() if p not in submitted), None)
+    if survey.route_known():
+        return next((p for p in survey.route().pages if p not in submitted), None)
     return routing.first_unanswered_page_id(
         survey.compiled, survey.answers, survey.attributes, submitted
     )
@@ -421,19 +427,20 @@ async def _try_submit(
     page_answers, errors = routing.parse_page_submission(
         cq, page_id, form, survey.answers, attributes
     )
-    answers, visible = routing.apply_page_and_route(
+    route = routing.route_after_page(
         cq, page_id, survey.answers, page_answers, attributes
     )
+    answers, visible = route.answers, route.pages
     if not going_back and shown is not None:
         for question in routing.visible_questions(cq, page_id, answers, attributes):
             if (
-                question.type != "info"
+                question_type(question).asks
                 and question.id not in shown
                 and question.id not in answers
             ):
                 errors.setdefault(question.id, FOLLOW_UP_MESSAGE)
     if errors and not going_back:
-        return SubmitOutcome(errors=errors, display_answers=answers)
+        return SubmitOutcome(errors=errors, display_answers=dict(answers))
     now = utcnow()
     submitted = set(survey.submitted)
     if not going_back:
@@ -460,7 +467,7 @@ async def _try_submit(
     visit = store.PageVisitWrite(page_id, shown_at or now, now, seconds)
     if not await _write(db, survey, changes, status=status, now=now, visit=visit):
         return None
-    survey.remember_visible(response.answers, visible)
+    survey.keep_route(route)
     if going_back:
         return SubmitOutcome(next_page_id=following)
     return SubmitOutcome(next_page_id=following, completed=following is None)
@@ -468,7 +475,7 @@ async def _try_submit(
 
 def previous_page_id(survey: Survey, page_id: str) -> str | None:
     """Where "Vorige" leads: the visible page before ``page_id``."""
-    visible = survey.visible_page_ids()
+    visible = survey.route().pages
     if page_id not in visible:  # a page shown back with errors routing now hides
         return routing.previous_page_id(
             survey.compiled, page_id, survey.answers, survey.attributes
@@ -486,7 +493,7 @@ def progress(survey: Survey, page_id: str) -> tuple[int, int]:
     return routing.progress(
         survey.compiled,
         page_id,
-        survey.response.answers if survey.response is not None else {},
+        survey.route().answers,
         survey.attributes,
-        survey.visible_page_ids(),
+        survey.route().pages,
     )

@@ -18,19 +18,17 @@ write, COMMIT). SQLite has no DML in ``WITH``; there the request holds one
 writes run one after another, in process.
 
 Statements are built once per dialect: building them costs more CPU than the
-database spends running them. On PostgreSQL they are also compiled once to SQL
-and run on the asyncpg connection under the pooled SQLAlchemy connection
-(``DriverStatement``): SQLAlchemy's execution layer costs about as much CPU per
-statement as asyncpg and PostgreSQL together. They remain Core statements built
-from the models, so the schema has one definition.
+database spends running them. How they run is the database shell's
+(``app/db_driver.py``): on PostgreSQL compiled once to SQL and run on the
+asyncpg connection, with every parameter converted by its column's type as
+SQLAlchemy would. This module only says which statements the respondent runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -48,14 +46,18 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import sqltypes
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
+from app import db_driver
+from app.db_driver import (
+    DriverConnection,
+    PreparedStatement,
+    driver_connection,
+    typed_param,
+)
 from app.responses.models import PageVisit, Response
 from app.samples import statements as invitation_statements
 from app.samples.models import (
@@ -134,22 +136,11 @@ class PageVisitWrite:
 
 # --- the connection ----------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class RespondentDb:
-    """The request's database handle: SQLAlchemy's connection and, on
-    PostgreSQL, the asyncpg connection under it (looked up once per request)."""
-
-    connection: AsyncConnection
-    driver: Any | None
-
-    @property
-    def statements(self) -> _Statements:
-        return _statements(self.connection.dialect.name)
+RespondentDb = DriverConnection
+"""The request's database handle (``app.db_driver``)."""
 
 
-@asynccontextmanager
-async def respondent_db(engine: AsyncEngine) -> AsyncIterator[RespondentDb]:
+def respondent_db(engine: AsyncEngine) -> AbstractAsyncContextManager[RespondentDb]:
     """A connection for the respondent path, outside a request too (tests, CLI).
 
     PostgreSQL: no transaction spans the work; each write is one atomic,
@@ -159,15 +150,7 @@ async def respondent_db(engine: AsyncEngine) -> AsyncIterator[RespondentDb]:
     ``BEGIN IMMEDIATE`` transaction (SQLite serialises writers anyway),
     committed at the end, rolled back on an error.
     """
-    async with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            raw = await connection.get_raw_connection()
-            yield RespondentDb(connection, raw.driver_connection)
-            if connection.in_transaction():
-                await connection.commit()
-        else:
-            async with connection.begin():
-                yield RespondentDb(connection, None)
+    return driver_connection(engine)
 
 
 async def respondent_connection(request: Request) -> AsyncIterator[RespondentDb]:
@@ -223,9 +206,9 @@ def survey_query() -> Select[Any]:
 
 
 async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
-    m = await _first(
+    m = await db_driver.first(
         db,
-        db.statements.load,
+        _statements(db.dialect_name).load,
         {"token_hash": token_hash},
     )
     if m is None:
@@ -265,36 +248,35 @@ async def load(db: RespondentDb, token_hash: str) -> SurveyRows | None:
 # --- writing -----------------------------------------------------------------
 
 
-def _param(name: str, column: Any) -> Any:
-    return bindparam(name, type_=column.type)
-
-
 @dataclass(frozen=True)
-class _Statements:
-    load: _Statement
-    response: _Statement
-    invitation: _Statement
-    visit: _Statement
-    insert_response: _Statement
-    combined: dict[tuple[bool, bool], _Statement]
+class PreparedStatements:
+    load: PreparedStatement
+    response: PreparedStatement
+    invitation: PreparedStatement
+    visit: PreparedStatement
+    insert_response: PreparedStatement
+    combined: dict[tuple[bool, bool], PreparedStatement]
     """PostgreSQL: (with invitation, with visit) → one statement for the lot."""
-    start: _Statement | None
+    start: PreparedStatement | None
     """PostgreSQL: insert the response and move the invitation on, in one."""
 
 
 @lru_cache(maxsize=2)
-def _statements(dialect: str) -> _Statements:
+def _statements(dialect: str) -> PreparedStatements:
     r, v = Response.__table__, PageVisit.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)
         .where(
-            r.c.id == _param("r_id", r.c.id),
-            r.c.revision == _param("r_expected", r.c.revision),
+            r.c.id == typed_param("r_id", r.c.id),
+            r.c.revision == typed_param("r_expected", r.c.revision),
         )
         .values(
             {
-                **{name: _param(f"r_{name}", r.c[name]) for name in RESPONSE_COLUMNS},
+                **{
+                    name: typed_param(f"r_{name}", r.c[name])
+                    for name in RESPONSE_COLUMNS
+                },
                 "revision": r.c.revision + 1,
             }
         )
@@ -302,12 +284,12 @@ def _statements(dialect: str) -> _Statements:
     )
     invitation = invitation_statements.progress_update()
     visit_values = {
-        "page_id": _param("v_page_id", v.c.page_id),
-        "first_shown_at": _param("v_first_shown_at", v.c.first_shown_at),
-        "last_shown_at": _param("v_now", v.c.last_shown_at),
-        "submitted_at": _param("v_now", v.c.submitted_at),
-        "first_submitted_at": _param("v_now", v.c.first_submitted_at),
-        "seconds_spent": _param("v_seconds", v.c.seconds_spent),
+        "page_id": typed_param("v_page_id", v.c.page_id),
+        "first_shown_at": typed_param("v_first_shown_at", v.c.first_shown_at),
+        "last_shown_at": typed_param("v_now", v.c.last_shown_at),
+        "submitted_at": typed_param("v_now", v.c.submitted_at),
+        "first_submitted_at": typed_param("v_now", v.c.first_submitted_at),
+        "seconds_spent": typed_param("v_seconds", v.c.seconds_spent),
         "submissions": literal(1, v.c.submissions.type),
     }
 
@@ -337,20 +319,22 @@ def _statements(dialect: str) -> _Statements:
         )
 
     visit = upsert(
-        insert(v).values(response_id=_param("r_id", v.c.response_id), **visit_values)
+        insert(v).values(
+            response_id=typed_param("r_id", v.c.response_id), **visit_values
+        )
     )
     insert_response = (
         insert(r)
         .values(
-            invitation_id=_param("n_invitation_id", r.c.invitation_id),
-            version_id=_param("n_version_id", r.c.version_id),
+            invitation_id=typed_param("n_invitation_id", r.c.invitation_id),
+            version_id=typed_param("n_version_id", r.c.version_id),
             status=InvitationStatus.started.value,
-            answers=_param("n_answers", r.c.answers),
-            submitted_pages=_param("n_submitted_pages", r.c.submitted_pages),
-            started_at=_param("n_now", r.c.started_at),
-            updated_at=_param("n_now", r.c.updated_at),
+            answers=typed_param("n_answers", r.c.answers),
+            submitted_pages=typed_param("n_submitted_pages", r.c.submitted_pages),
+            started_at=typed_param("n_now", r.c.started_at),
+            updated_at=typed_param("n_now", r.c.updated_at),
             revision=0,
-            language=_param("n_language", r.c.language),
+            language=typed_param("n_language", r.c.language),
         )
         .on_conflict_do_nothing(index_elements=[r.c.invitation_id])
         .returning(r.c.id)
@@ -380,13 +364,10 @@ def _statements(dialect: str) -> _Statements:
             .select_from(created)
         )
 
-    def prepared(statement: Executable) -> _Statement:
-        if dialect != "postgresql":
-            return _Statement(statement)
-        return _Statement(statement, DriverStatement.compile(statement, pg_dialect))
+    def prepared(statement: Executable) -> PreparedStatement:
+        return PreparedStatement.for_dialect(statement, dialect)
 
-    pg_dialect = postgresql_asyncpg.dialect()
-    return _Statements(
+    return PreparedStatements(
         load=prepared(survey_query()),
         response=prepared(response),
         invitation=prepared(invitation),
@@ -419,7 +400,7 @@ async def write(
     Returns False, writing nothing, when another request saved first. On
     success ``response`` is brought up to date (values and revision).
     """
-    built = db.statements
+    built = _statements(db.dialect_name)
     params: dict[str, Any] = {
         "r_id": response.id,
         "r_expected": response.revision,
@@ -436,15 +417,15 @@ async def write(
         )
     if built.combined:
         key = (invitation is not None, visit is not None)
-        if not await _scalar(db, built.combined[key], params):
+        if not await db_driver.scalar(db, built.combined[key], params):
             return False
     else:
-        if await _scalar(db, built.response, params) is None:
+        if await db_driver.scalar(db, built.response, params) is None:
             return False
         if invitation is not None:
-            await _execute(db, built.invitation, params)
+            await db_driver.execute(db, built.invitation, params)
         if visit is not None:
-            await _execute(db, built.visit, params)
+            await db_driver.execute(db, built.visit, params)
     for name in ("answers", "submitted_pages", "status", "response_at", "completed_at"):
         setattr(response, name, changes[name])  # what ResponseState keeps of them
     response.revision += 1
@@ -461,7 +442,7 @@ async def insert_response(
 ) -> int | None:
     """Insert the response of ``invitation`` and write its (started) status;
     None if it already has one (a second click on "Start" at the same time)."""
-    built = db.statements
+    built = _statements(db.dialect_name)
     params = {
         "n_invitation_id": invitation.id,
         "n_version_id": version_id,
@@ -472,11 +453,11 @@ async def insert_response(
         **_invitation_params(invitation, now),
     }
     if built.start is not None:
-        created: int | None = await _scalar(db, built.start, params)
+        created: int | None = await db_driver.scalar(db, built.start, params)
         return created
-    created = await _scalar(db, built.insert_response, params)
+    created = await db_driver.scalar(db, built.insert_response, params)
     if created is not None:
-        await _execute(db, built.invitation, params)
+        await db_driver.execute(db, built.invitation, params)
     return created
 
 
@@ -484,85 +465,3 @@ async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) ->
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
     await db.connection.execute(invitation_statements.opened_update(invitation_id, now))
-
-
-# --- running statements ------------------------------------------------------
-
-
-_PARAM, _JSON_PARAM, _CONSTANT = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class DriverStatement:
-    """A Core statement compiled once for asyncpg: its SQL, and how to turn
-    named parameters into the driver's positional arguments."""
-
-    sql: str
-    plan: tuple[tuple[str, int, Any], ...]
-    """Per positional argument: (parameter name, how to fill it, constant)."""
-
-    @classmethod
-    def compile(cls, statement: Executable, dialect: Dialect) -> DriverStatement:
-        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-        binds = compiled.binds
-        plan = []
-        for name in compiled.positiontup or ():
-            bind = binds[name]
-            if not bind.required:  # the statement's own literal
-                plan.append((name, _CONSTANT, bind.value))
-            elif isinstance(bind.type, sqltypes.JSON):
-                plan.append((name, _JSON_PARAM, None))
-            else:
-                plan.append((name, _PARAM, None))
-        return cls(sql=str(compiled), plan=tuple(plan))
-
-    def arguments(self, params: dict[str, Any]) -> list[Any]:
-        values = []
-        for name, kind, constant in self.plan:
-            if kind == _PARAM:
-                values.append(params[name])
-            elif kind == _JSON_PARAM:
-                values.append(json.dumps(params[name]))
-            else:
-                values.append(constant)
-        return values
-
-
-@dataclass(frozen=True)
-class _Statement:
-    core: Executable
-    driver: DriverStatement | None = None
-    """On PostgreSQL: the same statement, run on the asyncpg connection."""
-
-
-async def _first(
-    db: RespondentDb, statement: _Statement, params: dict[str, Any]
-) -> Mapping[str, Any] | None:
-    """The first row, as a mapping from column name to value, or None."""
-    if statement.driver is not None:
-        return await db.driver.fetchrow(  # type: ignore[no-any-return,union-attr]
-            statement.driver.sql, *statement.driver.arguments(params)
-        )
-    row = (await db.connection.execute(statement.core, params)).first()
-    return row._mapping if row is not None else None
-
-
-async def _scalar(
-    db: RespondentDb, statement: _Statement, params: dict[str, Any]
-) -> Any:
-    if statement.driver is not None:
-        return await db.driver.fetchval(  # type: ignore[union-attr]
-            statement.driver.sql, *statement.driver.arguments(params)
-        )
-    return (await db.connection.execute(statement.core, params)).scalar()
-
-
-async def _execute(
-    db: RespondentDb, statement: _Statement, params: dict[str, Any]
-) -> None:
-    if statement.driver is not None:
-        await db.driver.execute(  # type: ignore[union-attr]
-            statement.driver.sql, *statement.driver.arguments(params)
-        )
-        return
-    await db.connection.execute(statement.core, params)

@@ -6,6 +6,7 @@ link; the reviewer walks the questionnaire as a test respondent on the route of
 the sample attributes they choose, and leaves a comment per question. The
 researcher sees the comments per question and file line, marks them resolved,
 and open comments stay visible on the next draft wherever the question id
-stays. This domain owns the review tables; it starts walks through the
-questionnaires domain's test runs.
+stays. This domain owns the review tables; a walk is a test run (samples and
+responses), so starting one and commenting from it are a flow
+(``app/flows/review_walks.py``).
 """

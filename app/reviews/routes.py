@@ -1,5 +1,6 @@
 """Review pages: staff create and revoke links and read comments; reviewers
-(without an account) start a walk and leave comments from its pages.
+(without an account) open a link here, then start a walk and leave comments
+from its pages through the review-walk flow (``app/flows/routes.py``).
 
 The public POSTs carry no CSRF token, like the respondent pages: the
 unguessable token in the URL is the authority.
@@ -10,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.errors import InvalidInput
-from app.questionnaires import outline, testruns
+from app.questionnaires import drafts, outline
 from app.questionnaires import service as questionnaires_service
 from app.questionnaires.errors import DefinitionErrors
 from app.reviews import service
@@ -47,7 +48,7 @@ async def create_link(
             settings.questionnaires_dir, questionnaire=questionnaire, version=version
         )
         try:
-            target = await testruns.store_draft_file(
+            target = await drafts.store_draft_file(
                 session, data=path.read_bytes(), filename=f"{questionnaire}/{path.name}",
                 stored_by_id=staff.id, path=path,
             )  # fmt: skip
@@ -187,51 +188,3 @@ async def review_welcome(
         {"link": link, "definition": compiled.definition, "token": token},
         headers=NOINDEX,
     )
-
-
-@public_router.post("/r/{token}")
-async def review_start(
-    request: Request, session: SessionDep, settings: SettingsDep, token: Token
-) -> Response:
-    try:
-        link = await service.open_link(session, token=token)
-    except service.ReviewLinkClosed:
-        return render(
-            request, "reviews/closed.html", {}, status_code=404, headers=NOINDEX
-        )
-    form = await request.form(max_fields=100)
-    reviewer = form.get("reviewer")
-    attributes = {
-        key[5:]: value[:100]
-        for key, value in form.items()
-        if key.startswith("attr_") and isinstance(value, str) and value.strip()
-    }
-    test_token = await service.start_walk(
-        session,
-        settings,
-        link=link,
-        reviewer=reviewer if isinstance(reviewer, str) else "",
-        attributes=attributes,
-    )
-    return RedirectResponse(f"/s/{test_token}", status_code=303)
-
-
-@public_router.post("/opmerking/{token}")
-async def leave_comment(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    token: Token,
-    question_id: Annotated[str, Form(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")],
-    text: Annotated[str, Form(max_length=service.MAX_COMMENT + 100)],
-) -> Response:
-    """A reviewer's comment from a page of their walk; back to where they were."""
-    try:
-        await service.add_comment(
-            session, settings, token=token, question_id=question_id, text=text
-        )
-    except service.ReviewLinkClosed:
-        return render(
-            request, "reviews/closed.html", {}, status_code=404, headers=NOINDEX
-        )
-    return RedirectResponse(f"/s/{token}", status_code=303)

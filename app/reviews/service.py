@@ -1,5 +1,10 @@
 """Review links, walks and comments: the service staff routes, public routes and
-the CLI call (no HTTP here)."""
+the CLI call (no HTTP here).
+
+A walk is a test run (samples + responses), so starting one and commenting
+from its pages are flows (``app/flows/review_walks.py``); this module keeps
+the reviews tables: links, the walk rows and the comments.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.questionnaires import service as questionnaires_service
-from app.questionnaires import testruns
 from app.questionnaires.models import QuestionnaireVersion
 from app.reviews.models import ReviewComment, ReviewLink, ReviewWalk
 
@@ -96,50 +99,44 @@ async def version_of(session: AsyncSession, link: ReviewLink) -> QuestionnaireVe
     return version
 
 
-async def start_walk(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    link: ReviewLink,
-    reviewer: str,
-    attributes: dict[str, str],
-) -> str:
-    """Start a reviewer's walk (a test run on the link's version); returns the
-    test token. Test runs are never counted, mailed or exported."""
+def clean_reviewer(reviewer: str) -> str:
+    """The reviewer's name as stored; refused when empty or too long."""
     reviewer = " ".join(reviewer.split())
     if not reviewer or len(reviewer) > 120:
         raise InvalidInput("Vul uw naam in (ten hoogste 120 tekens).")
-    version = await version_of(session, link)
-    token = await testruns.start(
-        session,
-        settings,
-        version=version,
-        attributes={**attributes, REVIEW_ATTRIBUTE: "1"},
+    return reviewer
+
+
+async def record_walk(
+    session: AsyncSession, *, link: ReviewLink, invitation_id: int, reviewer: str
+) -> ReviewWalk:
+    """The walk of ``reviewer`` through ``link``: its test invitation, whose
+    pages then offer the comment form."""
+    walk = ReviewWalk(
+        link_id=link.id, invitation_id=invitation_id, reviewer=clean_reviewer(reviewer)
     )
-    invitation_id = await testruns.invitation_id_of(session, token=token)
-    session.add(
-        ReviewWalk(link_id=link.id, invitation_id=invitation_id, reviewer=reviewer)
-    )
+    session.add(walk)
     await session.flush()
-    return token
+    return walk
 
 
-async def add_comment(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    token: str,
-    question_id: str,
-    text: str,
-) -> ReviewComment:
-    """A comment from the walk whose test link is ``token``, on one question of
-    the walked version. Refused once the review link is revoked or expired."""
+def clean_comment(text: str) -> str:
+    """A comment's text as stored; refused when empty or too long."""
     text = text.strip()
     if not text:
         raise InvalidInput("Schrijf een opmerking.")
     if len(text) > MAX_COMMENT:
         raise InvalidInput(f"Een opmerking is ten hoogste {MAX_COMMENT} tekens.")
-    invitation_id = await testruns.invitation_id_of(session, token=token)
+    return text
+
+
+async def add_comment(
+    session: AsyncSession, *, invitation_id: int, question_id: str, text: str
+) -> ReviewComment:
+    """A comment from the walk of the test invitation ``invitation_id``, on one
+    question of the walked version. Refused once the review link is revoked or
+    expired."""
+    text = clean_comment(text)
     walk = await session.scalar(
         select(ReviewWalk).where(ReviewWalk.invitation_id == invitation_id)
     )
@@ -256,14 +253,16 @@ async def list_links(session: AsyncSession, *, questionnaire: str) -> list[Revie
 __all__ = [
     "ReviewLinkClosed",
     "add_comment",
+    "clean_comment",
+    "clean_reviewer",
     "comments_for",
     "create_link",
     "list_links",
     "open_link",
     "question_lines",
+    "record_walk",
     "resolve_comment",
     "revoke_link",
-    "start_walk",
     "utcnow",
     "version_of",
 ]

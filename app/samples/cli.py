@@ -419,28 +419,6 @@ def rotate_links(settings: Settings, slug: str, yes: bool) -> None:
                f"({rotation.started} of them already opened).")  # fmt: skip
 
 
-@wave_group.command("purge-contacts")
-@click.option("--wave", "slug", required=True)
-@click.option(
-    "--yes", is_flag=True, help="Confirm: names and addresses are gone for good."
-)
-@click.pass_obj
-def purge_contacts(settings: Settings, slug: str, yes: bool) -> None:
-    """Delete a wave's names and e-mail addresses after fieldwork (irreversible)."""
-    if not yes:
-        raise click.UsageError("This deletes contact data for good. Repeat with --yes.")
-
-    async def work(session: AsyncSession) -> samples_service.Purge:
-        wave = await samples_service.require_wave(session, slug)
-        return await samples_service.purge_contacts(
-            session, wave=wave, actor=cli_actor()
-        )
-
-    purge = _run(settings, work)
-    click.echo(f"Purged {purge.contacts} contacts; {purge.invitations} invitations keep "
-               f"their sample attributes; {purge.rejections} rejected-file reports removed.")  # fmt: skip
-
-
 @click.command("demo-frame")
 @click.option("--kind", type=click.Choice(["officials", "employees", "organisations"]),
               default="officials", show_default=True)  # fmt: skip

@@ -12,25 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Table, Update, update
 
+from app.db_driver import typed_param
 from app.samples.models import Invitation
 from app.samples.states import PROGRESS_COLUMNS, HasProgress
 
 _INVITATIONS = cast(Table, Invitation.__table__)
 
 
-def _param(name: str, column: Any) -> Any:
-    return bindparam(name, type_=column.type)
-
-
 def progress_update() -> Update:
     """``UPDATE invitations`` setting the progress columns and
     ``last_activity_at`` of one invitation; parameters from ``progress_params``."""
     i = _INVITATIONS
-    values = {name: _param(f"i_{name}", i.c[name]) for name in PROGRESS_COLUMNS}
-    values["last_activity_at"] = _param("i_now", i.c.last_activity_at)
-    return update(i).where(i.c.id == _param("i_id", i.c.id)).values(values)
+    values = {name: typed_param(f"i_{name}", i.c[name]) for name in PROGRESS_COLUMNS}
+    values["last_activity_at"] = typed_param("i_now", i.c.last_activity_at)
+    return update(i).where(i.c.id == typed_param("i_id", i.c.id)).values(values)
 
 
 def progress_params(

@@ -18,7 +18,10 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from app.config import SamplesSettings
 
 CHUNK = 1 << 20
 DELIMITERS = (";", ",", "\t", "|")
@@ -47,6 +50,16 @@ class TableLimits:
     """Largest unpacked/packed ratio of one zip member above 1 MB unpacked
     (spreadsheet XML packs about 5-30 times; a bomb packs a thousand times)."""
     max_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: SamplesSettings) -> TableLimits:
+        return cls(
+            max_rows=settings.max_rows,
+            max_columns=settings.max_columns,
+            max_cells=settings.max_xlsx_cells,
+            max_unpacked_bytes=settings.max_xlsx_unpacked_mb * 1024 * 1024,
+            max_seconds=settings.max_read_seconds,
+        )
 
 
 @dataclass(frozen=True)

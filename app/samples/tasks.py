@@ -1,28 +1,16 @@
-"""Periodic work of the samples domain, for the mail worker's maintenance loop:
-purge the contact data of waves whose retention date has come."""
+"""The samples domain's calendar for periodic work: which day it is where the
+fieldwork happens. The retention duty (purging the contact data of waves whose
+retention date has come) also purges mail traces, so it is a flow:
+``app/flows/purging.py:purge_expired_contacts``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from app.config import Settings
-from app.db import session_scope, utcnow
-from app.samples.service.retention import purge_due
+from app.db import utcnow
 
 
 def today(settings: Settings) -> dt.date:
     return utcnow().astimezone(ZoneInfo(settings.timezone)).date()
-
-
-async def purge_expired_contacts(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    *,
-    on: dt.date | None = None,
-) -> list[str]:
-    """One transaction: every wave past its retention date purged and logged."""
-    async with session_scope(sessionmaker) as session:
-        return await purge_due(session, settings, today=on or today(settings))

@@ -42,7 +42,8 @@ class Limit:
 
 def lock_length(limit: Limit, lockouts: int) -> dt.timedelta:
     """The lock after ``lockouts`` earlier locks: base, 2×, 4×, ... up to the cap."""
-    return min(limit.lock_max, limit.lock_base * (2 ** min(lockouts, 30)))
+    factor: int = 2 ** min(lockouts, 30)  # typeshed types int ** int as Any
+    return min(limit.lock_max, limit.lock_base * factor)
 
 
 def _insert(session: AsyncSession) -> Any:

@@ -120,7 +120,7 @@ async def use_recovery_code(
     )
     for row in unused:
         try:
-            matches = _hasher.verify(row.code_hash, wanted)
+            matches: bool = _hasher.verify(row.code_hash, wanted)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             matches = False
         if matches:

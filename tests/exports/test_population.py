@@ -27,6 +27,7 @@ from app.config import Settings
 from app.demo.simulate import walk
 from app.exports import runner, service
 from app.exports.schemas import ExportFormat, ExportRequest
+from app.flows import purging
 from app.questionnaires import routing
 from app.responses.models import Response
 from app.samples.design import SampleDesign
@@ -214,7 +215,7 @@ async def test_frame_counts_survive_the_contact_purge(
     from app.samples import service as samples_service
 
     wave = await samples_service.require_wave(session, "mies-2024")
-    await samples_service.purge_contacts(session, wave=wave, actor="cli:test")
+    await purging.purge_contacts(session, wave=wave, actor="cli:test")
     await session.commit()
     frame, _ = await _export(session, tmp_path)
     assert np.allclose(frame["weight"].to_numpy(), _by_hand(frame, FRAME).to_numpy())

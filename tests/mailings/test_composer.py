@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from app.config import Settings
 from app.errors import InvalidInput
 from app.mailings import composer, links
-from app.mailings.ratelimit import RateLimiter
+from app.mailings.delivery.ratelimit import RateLimiter
 from tests.conftest import base_settings
 
 WAVE = composer.WaveFacts(

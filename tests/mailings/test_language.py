@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.mailings import composer
-from app.mailings.worker import MailWorker
+from app.mailings.delivery.worker import MailWorker
 from tests.conftest import base_settings
 from tests.fixtures.mailings import (
     ScriptedHandler,

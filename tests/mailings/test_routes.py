@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.mailings import links
+from app.mailings.delivery.worker import MailWorker
 from app.mailings.models import CaughtMail, Mailing, OutboxMessage
-from app.mailings.worker import MailWorker
 from app.samples import service as samples_service
 from app.staff.models import Role
 from tests.fixtures.mailings import (

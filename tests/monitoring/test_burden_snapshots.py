@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import create_sessionmaker
-from app.mailings.worker import MailWorker
+from app.flows.worker import background_worker
 from app.monitoring import burden_data, burden_snapshots, burden_views
 from app.monitoring.cli import monitor_group
 from app.monitoring.models import BurdenSnapshot
@@ -192,7 +192,7 @@ async def test_the_mail_worker_keeps_the_views(
     engine: AsyncEngine,
 ) -> None:
     wave_id = (await scripted_wave(client, session, settings)).id
-    await MailWorker(settings, create_sessionmaker(engine)).run(until_idle=True)
+    await background_worker(settings, create_sessionmaker(engine)).run(until_idle=True)
     session.expire_all()
     row = await session.get(BurdenSnapshot, (wave_id, "mini"))
     assert row is not None and row.responses == 8

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.questionnaires import testruns
+from app.questionnaires import drafts
 from app.questionnaires.cli import questionnaire_group
 from app.questionnaires.errors import DefinitionErrors, ErrorCode
 from app.questionnaires.loader import load_directory, load_questionnaire
@@ -152,13 +152,13 @@ async def test_a_draft_carries_its_translation_and_each_edit_is_a_new_draft(
     session: AsyncSession, tree: Path
 ) -> None:
     path = tree / "2024.yaml"
-    first = await testruns.store_draft_file(
+    first = await drafts.store_draft_file(
         session, data=path.read_bytes(), filename="officials/2024.yaml", path=path
     )
     assert languages_of(first) == ["nl", "en"]
     english = tree / "translations" / "2024.en.yaml"
     edit(english, '"What is your age?"', '"How old are you?"')
-    second = await testruns.store_draft_file(
+    second = await drafts.store_draft_file(
         session, data=path.read_bytes(), filename="officials/2024.yaml", path=path
     )
     assert second.id != first.id

@@ -21,6 +21,7 @@ from app.config import Settings
 from app.exports import runner
 from app.exports import service as export_service
 from app.exports.schemas import ExportFormat, ExportRequest
+from app.flows import purging
 from app.monitoring import tallies
 from app.samples import anonymise
 from app.samples import service as samples_service
@@ -158,7 +159,7 @@ class TestPurgeChangesNoFigure:
         assert len(before[0]) > 20 and before[0]["weight"].nunique() > 1
 
         wave = await samples_service.require_wave(session, "mies-2024")
-        await samples_service.purge_contacts(session, wave=wave, actor="cli:test")
+        await purging.purge_contacts(session, wave=wave, actor="cli:test")
         await session.commit()
 
         after = await _figures(session, tmp_path, wave_id, "after")
@@ -204,7 +205,7 @@ class TestPurgeChangesNoFigure:
                 session, wave_id=wave.id, questionnaire="officials"
             )
         )
-        await samples_service.purge_contacts(session, wave=wave, actor="cli:test")
+        await purging.purge_contacts(session, wave=wave, actor="cli:test")
         await session.commit()
         after = dict(
             (

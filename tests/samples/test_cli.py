@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli_support import run_in_session
 from app.config import Settings
+from app.flows import cli as flows_cli  # noqa: F401 - adds 'wave purge-contacts'
 from app.samples.cli import demo_frame_command, wave_group
 from app.samples.models import Contact, Invitation
 from app.staff.models import AuditEvent

@@ -4,8 +4,10 @@ Every other domain changes an invitation through ``app.samples.service`` (or,
 on the respondent fast path, runs the statements ``app.samples.statements``
 builds). This scan of ``app/`` finds the ways a module could write the table
 itself: ``update``/``insert``/``delete`` of ``Invitation`` or its table (also
-under another name), the table's own ``.update()`` and friends, SQL text that
-writes ``invitations``, and assignments to an invitation's columns.
+under another name), the table's own ``.update()`` and friends, a new
+``Invitation(...)`` row, SQL text that writes ``invitations``, and assignments
+to an invitation's columns. (``tests/test_architecture.py`` holds monitoring
+to writing no other domain's table at all.)
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def writes_to_invitations(source: str) -> list[str]:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Call):
             name = _call_name(node)
-            if name in WRITES and node.args and _refers(node.args[0], aliases):
+            if isinstance(node.func, ast.Name) and node.func.id == "Invitation":
+                found.append(f"{line}: a new Invitation row")
+            elif name in WRITES and node.args and _refers(node.args[0], aliases):
                 found.append(f"{line}: {name}({ast.unparse(node.args[0])})")
             elif (
                 name in WRITES
@@ -153,6 +157,7 @@ class TestScanner:
             "invitation.status = 'complete'",
             "found.opted_out_at = now",
             "row.first_mailed_at: object = None",
+            "session.add(Invitation(wave_id=1))",
         ],
     )
     def test_finds_a_write(self, source: str) -> None:

@@ -1,4 +1,6 @@
-"""Importing address files into a wave (all or nothing) and purging contacts, on both databases."""
+"""Importing address files into a wave (all or nothing), on both databases.
+
+Purging contacts is a flow: ``tests/flows/test_purging.py``."""
 
 from __future__ import annotations
 
@@ -10,9 +12,8 @@ from app.config import Settings
 from app.errors import Conflict
 from app.samples import service as samples_service
 from app.samples.design import preset
-from app.samples.errors import WavePurged
 from app.samples.fields import FrameKind, ProblemCode
-from app.samples.models import Contact, Frame, FrameRejection, Invitation, Sample
+from app.samples.models import Contact, Frame, FrameRejection
 from app.staff.models import AuditEvent
 from tests.conftest import base_settings
 from tests.fixtures.samples import (
@@ -166,76 +167,6 @@ class TestImportFrame:
         assert [(p.line, p.column, p.code) for p in outcome.report.problems] == [
             (2, "B", ProblemCode.DUPLICATE_IN_WAVE)
         ]
-
-
-class TestPurgeContacts:
-    async def test_names_go_responses_counts_and_summaries_stay(
-        self, session: AsyncSession, settings: Settings
-    ) -> None:
-        wave = await create_wave(session)
-        await import_demo(session, settings, wave, kind="organisations")
-        bad = await import_bytes(
-            session,
-            settings,
-            wave,
-            csv_bytes([["X", "nope", "gemeente", "G", "raadslid"]]),
-        )
-        assert bad.rejection is not None
-        sample = await draw(
-            session,
-            settings,
-            wave,
-            preset("organisations-2024"),
-            questionnaire="organisations",
-        )
-        invitation = await session.scalar(
-            select(Invitation).where(Invitation.organisation_code == "GM0363")
-        )
-        assert invitation is not None and invitation.contact_id is not None
-        invitation.status = "complete"
-        await session.commit()
-
-        purge = await samples_service.purge_contacts(
-            session, wave=wave, actor="cli:test"
-        )
-        await session.commit()
-
-        assert (purge.contacts, purge.invitations, purge.rejections) == (30, 30, 1)
-        assert await count(session, Contact) == 0
-        assert await count(session, FrameRejection) == 0
-        await session.refresh(invitation)
-        await session.refresh(wave)
-        assert invitation.contact_id is None
-        # the sample attributes stay, what names the person through them goes
-        assert (invitation.status, invitation.tier, invitation.organisation) == (
-            "complete",
-            "gemeente",
-            None,
-        )
-        assert wave.contacts_purged_at is not None
-        stored = await session.get(Sample, sample.id)
-        assert stored is not None and stored.summary["sampled"] == 30
-        assert await count(session, Frame) == 1  # the record of the import stays
-        audit = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "wave.purge_contacts")
-        )
-        assert audit is not None and audit.details["contacts"] == 30
-
-    async def test_purged_wave_refuses_imports_and_draws(
-        self, session: AsyncSession, settings: Settings
-    ) -> None:
-        wave = await create_wave(session)
-        slug = wave.slug
-        await samples_service.purge_contacts(session, wave=wave, actor="cli:test")
-        await session.commit()
-        with pytest.raises(WavePurged):
-            await import_bytes(session, settings, wave, csv_bytes([official(1)]))
-        await session.rollback()
-        wave = await samples_service.require_wave(session, slug)
-        with pytest.raises(WavePurged):
-            await draw(session, settings, wave, preset("census"))
-        await session.rollback()
-        assert await count(session, Contact) == 0
 
 
 class TestDeleteFrame:

@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.exports.layout import Layout
@@ -32,7 +32,10 @@ class CsvEncoder:
         self.separator = separator
         self.decimal_comma = separator == ";"
         self.header = [v.name for v in layout.variables]
-        converters = {"text": _text, "datetime": _time}
+        converters: dict[str, Callable[[Any], str]] = {
+            "text": _text,
+            "datetime": _time,
+        }
         if self.decimal_comma:
             converters["float"] = _decimal_comma
         self.convert = [
@@ -70,7 +73,7 @@ def _text(value: str) -> str:
     return guard_formula(value.replace("\x00", ""))
 
 
-def _time(value: Any) -> str:
+def _time(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -32,7 +32,7 @@ def schema(layout: Layout) -> pa.Schema:
     return pa.schema([_field(v) for v in layout.variables])
 
 
-def _field(variable: Variable) -> pa.Field:
+def _field(variable: Variable) -> pa.Field[Any]:
     metadata = {
         "label": variable.label,
         "measure": variable.measure,

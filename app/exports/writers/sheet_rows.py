@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _datetime_to_excel_datetime, xl_col_to_name
@@ -53,6 +53,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _LEADING_SPACE = re.compile(r"^\s")
 _TRAILING_SPACE = re.compile(r"\s$")
+
+
+def xf_index(cell_format: Format) -> int:
+    """The style number XlsxWriter gives ``cell_format`` (assigned on first use)."""
+    index: int = cell_format._get_xf_index()  # type: ignore[no-untyped-call]  # private, unannotated in XlsxWriter
+    return index
 
 
 def _control_escape(match: re.Match[str]) -> str:
@@ -120,11 +126,13 @@ class SheetRows:
         quoted: Format,
         date: Format,
     ) -> None:
-        fh = getattr(sheet, "row_data_fh", None)
+        # XlsxWriter's inferred types say None for both files (it opens them later)
+        fh: IO[str] | None = getattr(sheet, "row_data_fh", None)
+        sheet_fh: IO[str] | None = getattr(sheet, "fh", None)
         if not (
             sheet.constant_memory
             and fh is not None
-            and fh is sheet.fh
+            and fh is sheet_fh
             and sheet.excel_version == 2007
             and sheet.default_row_height == sheet.original_row_height
             and sheet.dim_rowmax is None
@@ -141,8 +149,8 @@ class SheetRows:
             for k in kinds
         ]
         self.columns = [xl_col_to_name(c) for c in range(len(self.kinds))]
-        self.quoted = quoted._get_xf_index()
-        self.date = date._get_xf_index()
+        self.quoted = xf_index(quoted)
+        self.date = xf_index(date)
         self.date_1904 = sheet.date_1904
         self.next_row = 0
         self.max_rows = sheet.xls_rowmax
@@ -153,7 +161,7 @@ class SheetRows:
         """The first row: one text cell per column, in ``cell_format``."""
         if self.next_row != 0 or len(names) != len(self.kinds):
             raise ValueError("the header is the first row, one name per column")
-        style = cell_format._get_xf_index()
+        style = xf_index(cell_format)
         cells = []
         for ref, name in zip(self.columns, names, strict=True):
             text, preserve = xml_text(name)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyreadstat
+from pyreadstat.pyclasses import MissingRange
 
 from app.exports.layout import Layout
 from app.exports.missing import SPSS_RANGE, stata_letter
@@ -129,7 +130,11 @@ def write_sav(
             for v in numeric
             if v.value_labels()
         },
-        missing_ranges={v.name: [dict(SPSS_RANGE)] for v in numeric if v.missing},
+        missing_ranges={
+            v.name: [MissingRange(lo=SPSS_RANGE["lo"], hi=SPSS_RANGE["hi"])]
+            for v in numeric
+            if v.missing
+        },
         variable_measure={v.name: v.measure for v in layout.variables},
         variable_display_width={v.name: _width(v) for v in layout.variables},
         variable_format={v.name: _spss_format(v) for v in numeric}

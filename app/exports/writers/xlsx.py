@@ -26,7 +26,7 @@ from typing import Any
 import xlsxwriter
 
 from app.exports.layout import Layout
-from app.exports.writers.sheet_rows import SheetRows
+from app.exports.writers.sheet_rows import SheetRows, xf_index
 from app.exports.writers.text import fixed_timestamp
 
 MAX_ROWS = 1_048_575
@@ -60,7 +60,7 @@ class XlsxWriter:
         self.quoted = self.workbook.add_format({"quote_prefix": True})
         self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         for cell_format in (self.bold, self.date, self.quoted):
-            cell_format._get_xf_index()  # style numbers in this order, always
+            xf_index(cell_format)  # style numbers in this order, always
         if notice:
             # The first sheet says what kind of file this is (working file that
             # can identify people, or shareable with disclosure control).

@@ -11,15 +11,8 @@ from __future__ import annotations
 from app.questionnaires import expressions as ex
 from app.questionnaires.checks.context import Context, QuestionInfo
 from app.questionnaires.compiler import Site, condition_sites, parse_condition
-from app.questionnaires.definition import (
-    Grid,
-    MultipleChoice,
-    Number,
-    Scale,
-    SingleChoice,
-    Text,
-)
 from app.questionnaires.errors import ErrorCode
+from app.questionnaires.types import question_type
 
 ORDERABLE = {"number", "code", "int", "any"}
 SHAPES = {
@@ -60,19 +53,9 @@ def check_conditions(ctx: Context) -> None:
             checker.require_bool(expr, result)
 
 
-def question_type(info: QuestionInfo, row: str | None) -> str:
-    q = info.model
-    if isinstance(q, Grid):
-        return "code" if row else "grid"
-    if isinstance(q, Number) and q.items:
-        return "number" if row else "items"
-    return {
-        "single": "code",
-        "multiple": "codes",
-        "scale": "number",
-        "number": "number",
-        "text": "text",
-    }.get(q.type, "info")
+def condition_value(info: QuestionInfo, row: str | None) -> str:
+    """What a condition sees of a question (or one row): its type declares it."""
+    return question_type(info.model).condition_value(info.model, row is not None)
 
 
 class _SiteChecker:
@@ -149,7 +132,7 @@ class _SiteChecker:
                 )
                 return "any"
             self.order(ref, info)
-            return question_type(info, ref.row)
+            return condition_value(info, ref.row)
         derived = self.ctx.derived.get(ref.name)
         if derived is None:
             self.report(ErrorCode.UNKNOWN_REF, ref=ref.text)
@@ -220,7 +203,7 @@ class _SiteChecker:
             self.attribute_value(side.name, literal)
         elif isinstance(side, ex.Ref) and side.name in self.ctx.questions:
             info = self.ctx.questions[side.name]
-            if not side.row or isinstance(info.model, Grid):
+            if not side.row or question_type(info.model).choice:
                 self.option(info, literal)
 
     def attribute_value(self, name: str, literal: ex.Literal) -> None:
@@ -231,7 +214,8 @@ class _SiteChecker:
 
     def option(self, info: QuestionInfo, literal: ex.Literal) -> None:
         q = info.model
-        if isinstance(q, Text):
+        qtype = question_type(q)
+        if qtype.stored == "text":
             if not isinstance(literal, ex.Str):
                 self.mismatch(
                     f"question {q.id} is a text question, compared with {ex.to_source(literal)}"
@@ -239,7 +223,7 @@ class _SiteChecker:
             return
         if isinstance(literal, ex.Str):
             if literal.value not in info.names:
-                if isinstance(q, Number | Scale) and not info.options:
+                if qtype.bounds is not None and not info.options:
                     self.mismatch(
                         f"question {q.id} is a number, compared with {ex.to_source(literal)}"
                     )
@@ -250,9 +234,10 @@ class _SiteChecker:
                         question=q.id,
                     )
         elif isinstance(literal, ex.Num):
-            in_range = isinstance(q, Scale) and q.min <= literal.value <= q.max
+            points = qtype.scale_points(q) if qtype.scale_points else ()
+            in_range = literal.value in points
             if (
-                isinstance(q, SingleChoice | MultipleChoice | Grid | Scale)
+                (qtype.choice or qtype.scale_points is not None)
                 and not in_range
                 and literal.value not in info.codes
             ):

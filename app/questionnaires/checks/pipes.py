@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from app.questionnaires.checks.context import Context
 from app.questionnaires.compiler import options_path
-from app.questionnaires.definition import PIPE, Grid, Info
+from app.questionnaires.definition import PIPE
 from app.questionnaires.errors import ErrorCode
+from app.questionnaires.types import question_type
 from app.questionnaires.yamlsource import Path
 
 AFTER_ALL = 10**9
@@ -68,7 +69,7 @@ def piped_texts(ctx: Context) -> Iterator[tuple[str, Path, int, str]]:
         for key in _QUESTION_TEXTS:
             if isinstance(text := getattr(q, key, None), str):
                 yield f"question {q.id}", (*path, key), info.page_index, text
-        if not isinstance(q, Info):
+        if question_type(q).asks:
             opath = options_path(q, path)
             for oi, option in enumerate(info.options):
                 yield (
@@ -77,7 +78,7 @@ def piped_texts(ctx: Context) -> Iterator[tuple[str, Path, int, str]]:
                     info.page_index,
                     option.label,
                 )
-            key = "rows" if isinstance(q, Grid) else "items"
+            key = question_type(q).rows_key
             for ri, row in enumerate(info.rows):
                 yield (
                     f"question {q.id}",

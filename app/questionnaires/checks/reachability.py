@@ -25,7 +25,6 @@ from app.questionnaires.compiler import (
     CompiledQuestionnaire,
     evaluation_value,
 )
-from app.questionnaires.definition import MultipleChoice, Number, Scale, Text
 
 MAX_COMBINATIONS = 200_000
 MAX_MENTIONED = 10
@@ -112,7 +111,7 @@ def _domains(
         elif isinstance(node, ex.Ref) and node.name in cq.questions:
             key: Var = ("q", node.name, node.row)
             question = cq.questions[node.name]
-            if isinstance(question.model, MultipleChoice):
+            if question.qtype.stored == "list":
                 domain = _multiple_domain(question, nodes)
                 if domain is None:
                     return None
@@ -141,17 +140,22 @@ def _answer_domain(
     specials = [
         evaluation_value(question, code) for code in sorted(question.special_codes)
     ]
-    if isinstance(q, Text):
+    qtype = question.qtype
+    if qtype.stored == "text":
         return [None, *texts, _OTHER_TEXT]
-    if isinstance(q, Scale):
-        return [None, *range(q.min, q.max + 1), *specials]
-    if isinstance(q, Number):
+    if qtype.scale_points is not None:
+        return [None, *qtype.scale_points(q), *specials]
+    if qtype.bounds is not None:
+        low, high = qtype.bounds(q)
         if (
             question.rows and row is None
         ):  # the whole question: only sum() and answered() see it
-            low, high = q.min * len(question.rows), q.max * len(question.rows)
-            return [None, *({"_": v} for v in _clamped(points, low, high))]
-        return [None, *_clamped(points, q.min, q.max), *specials]
+            count = len(question.rows)
+            return [
+                None,
+                *({"_": v} for v in _clamped(points, low * count, high * count)),
+            ]
+        return [None, *_clamped(points, low, high), *specials]
     if question.rows and row is None:  # a whole grid: only answered() sees it
         return [None, {"_": 0}]
     return [None, *(evaluation_value(question, o.code) for o in question.options)]
@@ -232,7 +236,7 @@ def _question_reach(
     if question.relevant is not None and not is_satisfiable(shown, cq):
         return [("question", question.id, (*qpath, "relevant"), None)]
     found: list[tuple[str, str, tuple[str | int, ...], int | None]] = []
-    scale = getattr(question.model, "scale", None)
+    scale = question.qtype.shared_scale(question.model)
     opath = ("scales", scale) if scale else (*qpath, "options")
     for oi, option in enumerate(question.options):
         condition = question.option_relevant.get(option.code)

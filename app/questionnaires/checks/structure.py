@@ -12,16 +12,10 @@ from app.questionnaires.compiler import (
     question_options,
     question_rows,
 )
-from app.questionnaires.definition import (
-    Grid,
-    MultipleChoice,
-    Number,
-    Option,
-    Scale,
-    SingleChoice,
-    other_key,
-)
+from app.questionnaires.definition import Option, other_key
 from app.questionnaires.errors import ErrorCode
+from app.questionnaires.types import question_type
+from app.questionnaires.types.base import option_suffix
 from app.questionnaires.yamlsource import Path
 
 MAX_VARIABLE = 32
@@ -94,30 +88,31 @@ def _report_duplicates(
 
 def _question_parts(ctx: Context, info: QuestionInfo) -> None:
     q, path = info.model, info.path
-    key = "rows" if isinstance(q, Grid) else "items"
-    rows = [(r.id, (*path, key, ri)) for ri, r in enumerate(info.rows)]
+    qtype = question_type(q)
+    rows = [(r.id, (*path, qtype.rows_key, ri)) for ri, r in enumerate(info.rows)]
     _report_duplicates(ctx, rows, ErrorCode.DUPLICATE_ROW, question=q.id)
-    if isinstance(q, SingleChoice | Grid) and q.scale is not None:
-        if q.scale not in ctx.qn.scales:
+    scale = qtype.shared_scale(q)
+    if scale is not None:
+        if scale not in ctx.qn.scales:
             ctx.report(
-                ErrorCode.UNKNOWN_SCALE, (*path, "scale"), question=q.id, scale=q.scale
+                ErrorCode.UNKNOWN_SCALE, (*path, "scale"), question=q.id, scale=scale
             )
     else:
         _options_unique(ctx, info.options, (*path, "options"), f"question {q.id}")
     _option_flags(ctx, info)
-    if isinstance(q, Scale | Number):
+    if qtype.bounds is not None:
+        low, high = qtype.bounds(q)
         for oi, option in enumerate(info.options):
-            if q.min <= option.code <= q.max:
+            if low <= option.code <= high:
                 ctx.report(
                     ErrorCode.OPTION_CODE_IN_RANGE,
                     (*path, "options", oi, "code"),
                     question=q.id,
                     code=option.code,
-                    min=q.min,
-                    max=q.max,
+                    min=low,
+                    max=high,
                 )
-    if isinstance(q, MultipleChoice):
-        _choice_bounds(ctx, q, path)
+    qtype.check(q, path, ctx.report)
 
 
 def _options_unique(
@@ -150,12 +145,9 @@ def _option_flags(ctx: Context, info: QuestionInfo) -> None:
     opath = options_path(q, info.path)
     others = 0
     for oi, option in enumerate(info.options):
-        flags = [
-            ("exclusive", option.exclusive, (MultipleChoice,)),
-            ("other", option.other, (SingleChoice, MultipleChoice)),
-        ]
-        for flag, is_set, allowed in flags:
-            if is_set and not isinstance(q, allowed):
+        flags = [("exclusive", option.exclusive), ("other", option.other)]
+        for flag, is_set in flags:
+            if is_set and flag not in question_type(q).option_flags:
                 ctx.report(
                     ErrorCode.FLAG_WRONG_TYPE,
                     (*opath, oi, flag),
@@ -169,43 +161,21 @@ def _option_flags(ctx: Context, info: QuestionInfo) -> None:
         ctx.report(ErrorCode.MULTIPLE_OTHER, opath, question=q.id)
 
 
-def _choice_bounds(ctx: Context, q: MultipleChoice, path: Path) -> None:
-    low, high = q.min_choices, q.max_choices
-    if low is not None and high is not None and low > high:
-        ctx.report(
-            ErrorCode.CHOICE_BOUNDS,
-            (*path, "min_choices"),
-            question=q.id,
-            detail="min_choices is above max_choices",
-        )
-    if low is not None and low > len(q.options):
-        detail = f"min_choices is {low} but there are only {len(q.options)} options"
-        ctx.report(
-            ErrorCode.CHOICE_BOUNDS,
-            (*path, "min_choices"),
-            question=q.id,
-            detail=detail,
-        )
-
-
 def variable_names(info: QuestionInfo) -> list[tuple[str, Path]]:
     """Export columns besides the question's own: per option, row, item, other text."""
     q, path = info.model, info.path
     names: list[tuple[str, Path]] = []
-    if isinstance(q, MultipleChoice):
+    qtype = question_type(q)
+    if qtype.stored == "list":  # one 0/1 column per option
         names += [
-            (f"{q.id}_{o.name or _code_suffix(o.code)}", (*path, "options", oi))
+            (f"{q.id}_{option_suffix(o.name, o.code)}", (*path, "options", oi))
             for oi, o in enumerate(info.options)
         ]
-    key = "rows" if isinstance(q, Grid) else "items"
+    key = qtype.rows_key
     names += [(f"{q.id}_{r.id}", (*path, key, ri)) for ri, r in enumerate(info.rows)]
     if any(o.other for o in info.options):
         names.append((other_key(q.id), path))
     return names
-
-
-def _code_suffix(code: int) -> str:
-    return f"m{-code}" if code < 0 else str(code)
 
 
 def _variable_names(ctx: Context) -> None:
@@ -232,7 +202,7 @@ def _near_duplicates(ctx: Context) -> None:
         ("question id", [(i.model.id, i.path) for i in ctx.questions.values()])
     ]
     for info in ctx.questions.values():
-        if getattr(info.model, "scale", None) is None:
+        if question_type(info.model).shared_scale(info.model) is None:
             labelled = [
                 (o.label, (*info.path, "options", oi))
                 for oi, o in enumerate(info.options)

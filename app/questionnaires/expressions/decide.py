@@ -103,8 +103,8 @@ def decide(expr: Expr, env: DecideEnv) -> Any:
         case Ref(name=name, row=row):
             return _reference(name, row, env)
         case Attr(name=name):
-            value = env.attribute(name)
-            return UNKNOWN if value is None or value == "" else value
+            attribute = env.attribute(name)
+            return UNKNOWN if attribute is None or attribute == "" else attribute
         case Compare(op=op, left=left, right=right):
             return _compare(op, left, right, env)
         case In(left=left, items=items, negated=negated):

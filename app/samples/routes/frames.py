@@ -21,7 +21,7 @@ from app.web import AMSTERDAM, SettingsDep, hx_redirect, render
 router = APIRouter()
 
 
-def _today() -> dt.date:
+def local_today() -> dt.date:
     return utcnow().astimezone(AMSTERDAM).date()
 
 
@@ -159,31 +159,5 @@ async def confirm_purge(
     return render(
         request,
         "samples/purge.html",
-        {"staff": staff, "wave": wave, "overview": overview, "today": _today()},
+        {"staff": staff, "wave": wave, "overview": overview, "today": local_today()},
     )
-
-
-@router.post("/waves/{slug}/purge")
-async def purge_contacts(
-    request: Request,
-    session: SessionDep,
-    staff: FieldworkDep,
-    wave: WaveDep,
-    confirm: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    if confirm.strip() != wave.slug:
-        overview = await service.wave_overview(session, wave=wave)
-        return render(
-            request,
-            "samples/purge.html",
-            {
-                "staff": staff,
-                "wave": wave,
-                "overview": overview,
-                "today": _today(),
-                "error": f"Typ de code van de wave ({wave.slug}) om te bevestigen.",
-            },
-            status_code=422,
-        )
-    await service.purge_contacts(session, wave=wave, actor=staff)
-    return hx_redirect(request, f"/staff/waves/{wave.slug}")

@@ -1,4 +1,7 @@
-"""Retention date (postpone with a reason) and erasure of one person on request."""
+"""Retention date (postpone with a reason) and the erasure form.
+
+Finding and erasing the person touch responses and mailings too: those
+routes are the erasure flow's (``app/flows/routes.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.db import SessionDep, utcnow
+from app.db import SessionDep
 from app.errors import InvalidInput
 from app.samples import service
 from app.samples.deps import WaveDep
@@ -43,42 +46,3 @@ async def postpone_retention(
 @router.get("/waves/{slug}/erase", name="erase_person")
 async def erase_form(request: Request, staff: FieldworkDep, wave: WaveDep) -> Response:
     return render(request, "samples/erase.html", {"staff": staff, "wave": wave})
-
-
-@router.post("/waves/{slug}/erase")
-async def find_for_erasure(
-    request: Request,
-    session: SessionDep,
-    staff: FieldworkDep,
-    wave: WaveDep,
-    query: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    found = await service.find_person(session, wave=wave, query=query)
-    return render(
-        request,
-        "samples/erase.html",
-        {"staff": staff, "wave": wave, "query": query, "found": found,
-         "searched": True},
-        status_code=200 if found else 404,
-    )  # fmt: skip
-
-
-@router.post("/waves/{slug}/erase/confirm")
-async def confirm_erasure(
-    request: Request,
-    session: SessionDep,
-    staff: FieldworkDep,
-    wave: WaveDep,
-    invitation: Annotated[list[int] | None, Form(max_length=50)] = None,
-    confirm: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    if confirm != "ja" or not invitation:
-        raise InvalidInput("Vink aan dat u deze persoon wilt wissen.")
-    result = await service.erase(
-        session, wave=wave, invitation_ids=invitation, actor=staff
-    )
-    return render(
-        request,
-        "samples/erase.html",
-        {"staff": staff, "wave": wave, "erased": result, "at": utcnow()},
-    )

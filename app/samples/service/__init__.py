@@ -21,6 +21,7 @@ from app.samples.service.eligibility import (
     restore_eligible,
 )
 from app.samples.service.frames import (
+    Actor,
     ImportOutcome,
     Purge,
     delete_frame,
@@ -65,11 +66,11 @@ from app.samples.service.progress import (
 )
 from app.samples.service.retention import (
     Erasure,
-    Found,
-    erase,
-    find_person,
+    due_for_purge,
+    erasable_invitations,
+    erase_invitations,
+    find_invitations,
     postpone,
-    purge_due,
     retention_date,
 )
 from app.samples.service.waves import (
@@ -96,11 +97,11 @@ from app.samples.service.waves import (
 __all__ = [
     "INVITATION_COLUMNS",
     "KNOWN_QUESTIONNAIRES",
+    "Actor",
     "Check",
     "Draw",
     "Erasure",
     "FieldedQuestionnaire",
-    "Found",
     "ImportOutcome",
     "ProgressRow",
     "Purge",
@@ -114,8 +115,10 @@ __all__ = [
     "create_wave",
     "delete_frame",
     "draw_sample",
-    "erase",
-    "find_person",
+    "due_for_purge",
+    "erasable_invitations",
+    "erase_invitations",
+    "find_invitations",
     "frame_breakdown",
     "frame_population",
     "get_invitation_by_token",
@@ -143,7 +146,6 @@ __all__ = [
     "parse_stratum",
     "postpone",
     "purge_contacts",
-    "purge_due",
     "record_mailed",
     "reissue_link",
     "require_fielded",

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.mailings.models import CaughtMail, MailAttempt, Mailing, OutboxMessage
 from app.samples import anonymise, catalogue, importer
 from app.samples.design import SampleDesign
 from app.samples.errors import WavePurged
@@ -38,7 +37,7 @@ from app.samples.models import (
     Wave,
 )
 from app.samples.service.waves import lock_wave
-from app.samples.tables import FileProblem
+from app.samples.tables import FileProblem, TableLimits
 from app.staff import service as staff_service
 from app.staff.schemas import StaffContext
 
@@ -93,7 +92,7 @@ async def import_frame(
             existing_keys=existing,
             defaults=defaults,
             max_problems=settings.samples.max_reported_problems,
-            limits=settings.samples.table_limits(),
+            limits=TableLimits.from_settings(settings.samples),
         )
     )
     if report.format is not None:
@@ -203,7 +202,7 @@ async def _store(
         report,
         kind=kind,
         defaults=defaults,
-        limits=settings.samples.table_limits(),
+        limits=TableLimits.from_settings(settings.samples),
     )
     size = settings.samples.insert_batch_size
 
@@ -406,7 +405,12 @@ class Purge:
 
 
 async def purge_contacts(
-    session: AsyncSession, *, wave: Wave, actor: Actor, reason: str = "handmatig"
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    actor: Actor,
+    reason: str = "handmatig",
+    caught_mails: int,
 ) -> Purge:
     """Delete a wave's contact data for good, after fieldwork.
 
@@ -414,35 +418,14 @@ async def purge_contacts(
     that quote them); invitations lose their contact and what identifies a
     person through them (organisation name and code, free address-file
     attributes: see ``anonymise``) but keep the attributes response rates,
-    weights and the monitor need, so those and the draw summaries stay. Mail
-    traces that quote addresses go too: the built-in catcher's copies and the
-    SMTP reply texts ("550 <x@y.nl> unknown"); the reply codes stay, so the
-    monitor's undeliverable counts do not change. Logged in the audit log;
-    afterwards the wave accepts no new address files.
+    weights and the monitor need, so those and the draw summaries stay.
+    Logged in the audit log; afterwards the wave accepts no new address files.
+
+    The samples part of the purge: ``app/flows/purging.py`` calls it after
+    mailings removed the mail traces that quote addresses (``caught_mails``
+    copies, counted in the audit entry), all in one transaction.
     """
     wave = await lock_wave(session, wave)
-    outbox_ids = (
-        select(OutboxMessage.id)
-        .join(Mailing, Mailing.id == OutboxMessage.mailing_id)
-        .where(Mailing.wave_id == wave.id)
-    )
-    caught = await session.execute(
-        delete(CaughtMail)
-        .where(CaughtMail.outbox_message_id.in_(outbox_ids))
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(MailAttempt)
-        .where(MailAttempt.outbox_message_id.in_(outbox_ids))
-        .values(smtp_reply=None, error=None)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(outbox_ids))
-        .values(last_reply=None, last_error=None)
-        .execution_options(synchronize_session=False)
-    )
     detached = await session.execute(
         update(Invitation)
         .where(Invitation.wave_id == wave.id, Invitation.contact_id.is_not(None))
@@ -464,7 +447,7 @@ async def purge_contacts(
         contacts=removed.rowcount or 0,  # type: ignore[attr-defined]
         invitations=detached.rowcount or 0,  # type: ignore[attr-defined]
         rejections=reports.rowcount or 0,  # type: ignore[attr-defined]
-        caught_mails=caught.rowcount or 0,  # type: ignore[attr-defined]
+        caught_mails=caught_mails,
     )
     wave.contacts_purged_at = utcnow()
     await session.flush()

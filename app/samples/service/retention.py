@@ -7,6 +7,10 @@ same purge as ``wave purge-contacts``. Erasure on request removes one
 person's contact data and answers; the invitation stays as an anonymous
 count (status kept, link dead) so response rates and the monitor stay right.
 Audit entries name no erased data. Services flush, never commit.
+
+Both also touch mailings (mail traces) and responses (answers): the whole use
+cases are flows (``app/flows/purging.py``, ``app/flows/erasure.py``) that call
+the samples parts here.
 """
 
 from __future__ import annotations
@@ -17,17 +21,15 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import utcnow
 from app.errors import InvalidInput
-from app.mailings.models import CaughtMail, MailAttempt, OutboxMessage
-from app.responses.models import Response
 from app.samples import anonymise, tokens
 from app.samples.models import Contact, Invitation, Wave
-from app.samples.service.frames import Actor, purge_contacts
+from app.samples.service.frames import Actor
 from app.samples.service.waves import lock_wave
 from app.staff import service as staff_service
 
@@ -43,11 +45,12 @@ def retention_date(wave: Wave, settings: Settings) -> dt.date | None:
     return wave.closes_on + dt.timedelta(days=settings.retention_days_after_close)
 
 
-async def purge_due(
+async def due_for_purge(
     session: AsyncSession, settings: Settings, *, today: dt.date
-) -> list[str]:
-    """Purge every wave whose retention date has come; their slugs."""
-    purged = []
+) -> list[tuple[Wave, dt.date]]:
+    """Every wave whose retention date has come and whose contacts are still
+    there, with that date (``flows.purging.purge_due`` purges them)."""
+    due_waves = []
     waves = await session.scalars(
         select(Wave).where(Wave.contacts_purged_at.is_(None)).order_by(Wave.id)
     )
@@ -55,12 +58,8 @@ async def purge_due(
         due = retention_date(wave, settings)
         if due is None or due > today:
             continue
-        await purge_contacts(
-            session, wave=wave, actor="worker:retention",
-            reason=f"bewaartermijn verstreken op {due.isoformat()}",
-        )  # fmt: skip
-        purged.append(wave.slug)
-    return purged
+        due_waves.append((wave, due))
+    return due_waves
 
 
 async def postpone(
@@ -97,19 +96,11 @@ async def postpone(
 _LINK = re.compile(r"/s/([A-Za-z0-9_-]+)")
 
 
-@dataclass(frozen=True)
-class Found:
-    """An invitation of the person asking; what the confirmation shows."""
-
-    id: int
-    questionnaire: str
-    status: str
-    has_answers: bool
-
-
-async def find_person(session: AsyncSession, *, wave: Wave, query: str) -> list[Found]:
-    """The invitations of the person with this e-mail address, or of this link
-    (the whole URL or the token)."""
+async def find_invitations(
+    session: AsyncSession, *, wave: Wave, query: str
+) -> list[Invitation]:
+    """The invitations (not yet erased) of the person with this e-mail address,
+    or of this link (the whole URL or the token)."""
     query = query.strip()
     if not query:
         return []
@@ -131,19 +122,8 @@ async def find_person(session: AsyncSession, *, wave: Wave, query: str) -> list[
             Invitation.wave_id == wave.id,
             Invitation.token_hash == tokens.hash_token(token),
         )
-    invitations = list(await session.scalars(statement.order_by(Invitation.id)))
-    answered = set(
-        await session.scalars(
-            select(Response.invitation_id).where(
-                Response.invitation_id.in_([i.id for i in invitations])
-            )
-        )
-    )
-    return [
-        Found(i.id, i.questionnaire, i.status, i.id in answered)
-        for i in invitations
-        if i.erased_at is None
-    ]
+    invitations = await session.scalars(statement.order_by(Invitation.id))
+    return [i for i in invitations if i.erased_at is None]
 
 
 @dataclass(frozen=True)
@@ -153,12 +133,11 @@ class Erasure:
     contacts: int
 
 
-async def erase(
-    session: AsyncSession, *, wave: Wave, invitation_ids: list[int], actor: Actor
-) -> Erasure:
-    """Erase the person behind these invitations: answers, paradata, contact
-    data, mail traces and organisation are deleted; each invitation stays,
-    with its status, as an anonymous count, and its link stops working."""
+async def erasable_invitations(
+    session: AsyncSession, *, wave: Wave, invitation_ids: list[int]
+) -> list[Invitation]:
+    """The wave's not yet erased invitations among ``invitation_ids``, with the
+    wave locked; refused when there are none."""
     wave = await lock_wave(session, wave)
     invitations = list(
         await session.scalars(
@@ -171,25 +150,23 @@ async def erase(
     )
     if not invitations:
         raise InvalidInput("Geen uitnodigingen gevonden om te wissen.")
+    return invitations
+
+
+async def erase_invitations(
+    session: AsyncSession,
+    *,
+    wave: Wave,
+    invitations: list[Invitation],
+    responses: int,
+    actor: Actor,
+) -> Erasure:
+    """The samples part of erasing a person (``flows.erasure.erase``, which
+    first deleted the ``responses`` and mail traces): contact data and
+    organisation go; each invitation stays, with its status, as an anonymous
+    count, and its link stops working. Logged without erased data."""
     ids = [i.id for i in invitations]
     contact_ids = {i.contact_id for i in invitations if i.contact_id is not None}
-    responses = await session.execute(
-        delete(Response)
-        .where(Response.invitation_id.in_(ids))
-        .execution_options(synchronize_session=False)
-    )
-    outbox_ids = select(OutboxMessage.id).where(OutboxMessage.invitation_id.in_(ids))
-    await session.execute(
-        delete(CaughtMail)
-        .where(CaughtMail.outbox_message_id.in_(outbox_ids))
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(MailAttempt)
-        .where(MailAttempt.outbox_message_id.in_(outbox_ids))
-        .values(smtp_reply=None, error=None)
-        .execution_options(synchronize_session=False)
-    )
     now = utcnow()
     for invitation in invitations:
         values = {name: getattr(invitation, name) for name in ("tier", "function",
@@ -226,7 +203,7 @@ async def erase(
         contacts = removed.rowcount or 0  # type: ignore[attr-defined]
     result = Erasure(
         invitations=len(ids),
-        responses=responses.rowcount or 0,  # type: ignore[attr-defined]
+        responses=responses,
         contacts=contacts,
     )
     await staff_service.record_audit(
