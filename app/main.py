@@ -172,7 +172,7 @@ def app_factory() -> FastAPI:
     try:
         settings = load_settings()
     except SettingsProblem as exc:  # one line, not a traceback from uvicorn
-        print(f"veldwerk: {exc}", file=sys.stderr)
+        print(f"veldwerk: {exc}", file=sys.stderr)  # noqa: T201 -- before logging exists
         raise SystemExit(1) from None
     return create_app(settings, serving=True)
 

@@ -22,7 +22,7 @@ def html_to_pdf(html: str, *, stylesheets: Sequence[Path] = ()) -> bytes:
     from weasyprint import CSS, HTML  # imported late: loading Pango takes a while
 
     document = HTML(string=html, url_fetcher=_refuse)
-    pdf = document.write_pdf(
+    pdf: bytes | None = document.write_pdf(  # WeasyPrint has no annotations
         stylesheets=[CSS(filename=str(path)) for path in stylesheets]
     )
     assert pdf is not None

@@ -267,10 +267,11 @@ async def wait_up(port: int) -> None:
     for _ in range(200):
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
         except OSError:
             await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            return
     raise RuntimeError(f"server on {port} did not start")
 
 

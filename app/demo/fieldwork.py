@@ -20,7 +20,7 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,8 +37,10 @@ from app.mailings.planning.schemas import (
     AfterMailing,
     AfterRecess,
     MailingCreate,
+    MailingKind,
     OnOpening,
     RecessCreate,
+    Rule,
 )
 from app.names import display_name
 from app.questionnaires import routing
@@ -46,7 +48,7 @@ from app.questionnaires.service import CompiledVersions
 from app.responses.models import Response
 from app.samples import demo_frame
 from app.samples import service as samples_service
-from app.samples.design import SampleDesign, preset
+from app.samples.design import SampleDesign, SimpleRandomSample, preset
 from app.samples.fields import FrameKind
 from app.samples.models import Frame, Invitation, Wave
 from app.samples.states import InvitationStatus
@@ -136,6 +138,7 @@ def _designs(size: demo_frame.DemoSize) -> dict[str, SampleDesign]:
             }
         )
         component = employees.components[0]
+        assert isinstance(component, SimpleRandomSample)  # the preset's panel
         n = dict(component.n_by_stratum or {})
         n["gemeente"] = min(n.get("gemeente") or 400, size.panel_members // 3)
         employees = employees.model_copy(
@@ -153,7 +156,10 @@ async def _plan_mailings(
 ) -> dict[str, list[dt.datetime]]:
     """Invitation and first reminder scheduled (their moments have passed);
     the second reminder, after the recess, stays a draft."""
-    plans = {
+    plans: dict[
+        Literal["officials", "organisations"],
+        list[tuple[str, MailingKind, Rule, bool]],
+    ] = {
         "officials": [
             ("uitnodiging", "invitation", OnOpening(), True),
             ("herinnering-1", "reminder", AfterMailing(mailing="uitnodiging", days=7), True),
@@ -169,8 +175,8 @@ async def _plan_mailings(
         for name, kind, rule, send in mailings:
             mailing = await mailings_service.create_mailing(
                 session, settings, wave=wave, actor=ACTOR,
-                data=MailingCreate(questionnaire=questionnaire, name=name,  # type: ignore[arg-type]
-                                   kind=kind, rule=rule),  # type: ignore[arg-type]
+                data=MailingCreate(questionnaire=questionnaire, name=name,
+                                   kind=kind, rule=rule),
             )  # fmt: skip
             result.mailings.append(f"{questionnaire}/{name}")
             if not send:

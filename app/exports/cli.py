@@ -77,14 +77,16 @@ def export_command(
     (can identify people; for the report's analysts) or, with --shareable, the
     shareable file (disclosure control applied)."""
     try:
-        request = ExportRequest(
-            wave=wave,
-            questionnaire=questionnaire,
-            format=ExportFormat(fmt),
-            include_partial=include_partial,
-            versions=versions,  # type: ignore[arg-type]
-            separator=separator,  # type: ignore[arg-type]
-            shareable=shareable,
+        request = ExportRequest.model_validate(  # the options' strings, validated
+            {
+                "wave": wave,
+                "questionnaire": questionnaire,
+                "format": ExportFormat(fmt),
+                "include_partial": include_partial,
+                "versions": versions,
+                "separator": separator,
+                "shareable": shareable,
+            }
         )
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc

@@ -249,7 +249,7 @@ class _Planner:
                 why,
             )  # fmt: skip
 
-    def run(self) -> Plan:
+    def run(self) -> Plan:  # noqa: C901 -- the recode-then-suppress steps, in order
         if not self.rare():
             return self.plan
         rare_why = f"minder dan {self.k} respondenten in het hele bestand"

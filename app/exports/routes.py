@@ -82,14 +82,16 @@ async def download_export(
     kind: Annotated[str, Form(max_length=16)] = "working",
 ) -> Response:
     try:
-        export = ExportRequest(
-            wave=wave,
-            questionnaire=questionnaire,
-            format=format,  # type: ignore[arg-type]
-            include_partial=include_partial,
-            versions=tuple(versions or ()),
-            separator=separator,  # type: ignore[arg-type]
-            shareable=kind == "shareable",
+        export = ExportRequest.model_validate(  # the form's strings, validated
+            {
+                "wave": wave,
+                "questionnaire": questionnaire,
+                "format": format,
+                "include_partial": include_partial,
+                "versions": tuple(versions or ()),
+                "separator": separator,
+                "shareable": kind == "shareable",
+            }
         )
         plan = await service.prepare_export(
             session, request=export, actor=staff, k=settings.disclosure_k

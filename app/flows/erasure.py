@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mailings import traces as mailings_traces
+from app.mailings.delivery import traces as mailings_traces
 from app.responses import records as responses_records
 from app.samples import service as samples_service
 from app.samples.models import Wave

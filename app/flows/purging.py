@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import session_scope
-from app.mailings import traces as mailings_traces
+from app.mailings.delivery import traces as mailings_traces
 from app.samples import service as samples_service
 from app.samples.models import Wave
 from app.samples.tasks import today as local_today

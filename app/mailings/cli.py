@@ -192,17 +192,20 @@ def add_command(
             at_text,
             rule_json,
         )
-        data = MailingCreate(
-            questionnaire=questionnaire,  # type: ignore[arg-type]
-            name=name,
-            kind=kind,  # type: ignore[arg-type]
-            template=template,
-            rule=rule,
-            audience=Audience(
-                only_without_response=only_without_response,
-                tiers=tiers,
-                functions=functions,
-            ),
+        audience = Audience(
+            only_without_response=only_without_response,
+            tiers=tiers,
+            functions=functions,
+        )
+        data = MailingCreate.model_validate(  # the options' strings, validated
+            {
+                "questionnaire": questionnaire,
+                "name": name,
+                "kind": kind,
+                "template": template,
+                "rule": rule,
+                "audience": audience,
+            }
         )
     except (ValidationError, ValueError) as exc:
         raise click.BadParameter(str(exc)) from exc

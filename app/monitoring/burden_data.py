@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
@@ -69,7 +70,9 @@ def page_infos(cq: CompiledQuestionnaire) -> list[PageInfo]:
     return out
 
 
-def _real_invitations(wave_id: int, questionnaire: str):  # type: ignore[no-untyped-def]
+def _real_invitations(
+    wave_id: int, questionnaire: str
+) -> tuple[ColumnElement[bool], ...]:
     return (
         Invitation.wave_id == wave_id,
         Invitation.questionnaire == questionnaire,
@@ -160,7 +163,7 @@ async def burden_by_version(
         for r in rows
         if r.status != InvitationStatus.complete and (r.id, r.updated_at) not in _RESUME
     ]
-    inputs: dict[int, tuple[dict, dict]] = {}  # type: ignore[type-arg]
+    inputs: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for start in range(0, len(todo), 5000):
         chunk = await connection.execute(
             select(

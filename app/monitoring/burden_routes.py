@@ -17,7 +17,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.monitoring import burden_data, burden_snapshots, burden_views, service
+from app.monitoring import (
+    burden,
+    burden_snapshots,
+    burden_views,
+    service,
+)
 from app.staff import service as staff_service
 from app.staff.deps import require_role
 from app.staff.models import Role
@@ -58,8 +63,8 @@ async def show_breakoff(
             "versions": list(zip(versions, funnels, strict=True)),
             "computed_at": snapshot.computed_at,
             "refresh_minutes": max(1, round(settings.burden_refresh_seconds / 60)),
-            "pause_minutes": int(burden_data.PAUSE_SECONDS // 60),
-            "quiet_hours": int(burden_data.QUIET_HOURS),
+            "pause_minutes": int(burden.PAUSE_SECONDS // 60),
+            "quiet_hours": int(burden.QUIET_HOURS),
             **burden_views.TEMPLATE_HELPERS,
         },
     )

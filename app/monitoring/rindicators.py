@@ -128,8 +128,8 @@ def _design(
 
 def propensities(cells: Sequence[Cell], variables: Sequence[str]) -> np.ndarray:
     """Fitted response propensity per cell (statsmodels binomial GLM, logit)."""
-    n = np.array([c.n for c in cells], dtype=float)
-    y = np.array([c.responded for c in cells], dtype=float)
+    n = np.array([c.n for c in cells], dtype=np.float64)
+    y = np.array([c.responded for c in cells], dtype=np.float64)
     x, _ = _design(cells, variables)
     if x.shape[1] == 1:  # no variable with two categories: one rate for all
         return np.full(len(cells), y.sum() / n.sum())

@@ -239,6 +239,8 @@ class Info(_Frozen):
 
 
 AnyQuestion = SingleChoice | MultipleChoice | Grid | Scale | Number | Text | Info
+"""Every type's model; each has its declaration in ``app.questionnaires.types``
+(``tests/questionnaires/test_types.py`` keeps the two in step)."""
 
 Question = Annotated[AnyQuestion, Field(discriminator="type")]
 
@@ -291,9 +293,6 @@ class Questionnaire(_Frozen):
 
     def questions(self) -> list[AnyQuestion]:
         return [q for page in self.pages() for q in page.questions]
-
-
-CHOICE_TYPES = (SingleChoice, MultipleChoice, Grid)
 
 
 def other_key(question_id: str) -> str:

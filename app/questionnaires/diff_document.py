@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from app.questionnaires import expressions as ex
 from app.questionnaires.compiler import CompiledQuestionnaire
 from app.questionnaires.diff import Change, diff_versions
-from app.questionnaires.document import _numbers, _Words, type_label
+from app.questionnaires.document import _numbers, _Words
+from app.questionnaires.types import document_type_label
 
 BREAKS_COMPARISON = {"reworded", "type_changed", "range_changed", "option_recoded"}
 """Changes after which an analyst cannot compare the item with the older edition
@@ -109,8 +110,8 @@ def _line(change: Change, words_old: _Words, words_new: _Words) -> ChangeLine:
             note = str(d["row"])
             before, after = str(d["before"]), str(d["after"])
         case "type_changed":
-            before = type_label(str(d["before"]))
-            after = type_label(str(d["after"]))
+            before = document_type_label(str(d["before"]))
+            after = document_type_label(str(d["after"]))
         case _:
             before = None if d.get("before") is None else str(d["before"])
             after = None if d.get("after") is None else str(d["after"])

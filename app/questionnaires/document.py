@@ -31,14 +31,7 @@ from app.questionnaires.definition import (
     Questionnaire,
 )
 from app.questionnaires.describe import _Describer, _short
-from app.questionnaires.types import REGISTRY, question_type
-
-
-def type_label(name: str) -> str:
-    """How the document names a question type ("één antwoord mogelijk")."""
-    spec = REGISTRY.get(name)
-    return spec.document_label if spec is not None else name
-
+from app.questionnaires.types import question_type
 
 MISSING_LABELS = {
     MissingKind.dont_know: "weet niet",

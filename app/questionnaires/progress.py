@@ -91,7 +91,7 @@ def _plans(cq: CompiledQuestionnaire) -> tuple[_PagePlan, ...]:
             for expr in (page.block_relevant, page.relevant)
             if expr is not None
         )
-        questions = []
+        questions: list[_Condition | None] = []
         for question in page.questions:
             if question.relevant is None:
                 questions.append(None)

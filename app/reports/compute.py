@@ -314,7 +314,7 @@ def _cell(
 # --- the table ----------------------------------------------------------------------
 
 
-def compute_table(
+def compute_table(  # noqa: C901 -- columns, rows, tests and notes of one table
     frame: Frame,
     report: ReportFile,
     table: TableDef,

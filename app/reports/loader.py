@@ -274,7 +274,7 @@ class _Checker:
                 yield self.at(E.DUPLICATE_KEY, (*path, i), key=key)
             seen.add(key)
 
-    def table(
+    def table(  # noqa: C901 -- a list of independent checks, one per rule
         self, table: TableDef, path: tuple[str | int, ...]
     ) -> Iterator[ReportProblem]:
         if table.base not in self.d.bases:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from app.exports.writers.text import guard_formula
-from app.reports.model import Cell, ReportTable
+from app.reports.model import Cell, Mark, ReportTable
 
 CSV_HEADER = [
     "tabel",
@@ -100,7 +102,7 @@ def tables_xlsx(tables: Sequence[ReportTable], *, title: str = "") -> bytes:
     book.set_properties({"title": title or "Rapporttabellen", "author": "veldwerk"})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    formats = {
+    formats: dict[Mark | None, Format] = {
         None: book.add_format({"num_format": "0%"}),
         "hoger": book.add_format({"num_format": '0%" ▲ hoger"', "bold": True}),
         "lager": book.add_format({"num_format": '0%" ▼ lager"', "bold": True}),
@@ -131,7 +133,14 @@ def tables_xlsx(tables: Sequence[ReportTable], *, title: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def _write_cell(sheet, r: int, c: int, cell: Cell, formats, count_format) -> None:  # type: ignore[no-untyped-def]
+def _write_cell(
+    sheet: Worksheet,
+    r: int,
+    c: int,
+    cell: Cell,
+    formats: Mapping[Mark | None, Format],
+    count_format: Format,
+) -> None:
     if cell.suppressed:
         sheet.write_string(r, c, "onderdrukt")
     elif cell.percent is not None:

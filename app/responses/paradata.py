@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy import ColumnElement, Float, SQLColumnExpression, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.responses.models import PageVisit
@@ -39,7 +39,9 @@ def page_times(visits: Iterable[Visit]) -> dict[str, float | None]:
 
 
 def seconds_between(
-    dialect: str, start: ColumnElement[dt.datetime], end: ColumnElement[dt.datetime]
+    dialect: str,
+    start: SQLColumnExpression[dt.datetime | None],
+    end: SQLColumnExpression[dt.datetime | None],
 ) -> ColumnElement[float]:
     """``end - start`` in seconds, computed by the database (NULL if either is).
 

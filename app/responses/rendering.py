@@ -379,8 +379,8 @@ _FIELDS = {
 
 
 class QuestionHtml:
-    """The ``question`` macro of ``responses/_questions.html`` around the view's
-    type macro, remembered per view.
+    """The ``question`` macro of ``responses/_questions.html`` (which shows the
+    view's type macro, ``view.macro``), remembered per view.
 
     A question's HTML is a function of its view alone (the macro sees nothing
     else), and most pages are shown unanswered, so respondents on the same
@@ -391,7 +391,7 @@ class QuestionHtml:
 
     def __init__(self, env: Environment, max_entries: int = 2048) -> None:
         self._env = env
-        self._module: Any = None
+        self._macro: Any = None
         self._cache: OrderedDict[object, Markup] = OrderedDict()
         self._max_entries = max_entries
 
@@ -401,9 +401,10 @@ class QuestionHtml:
         if html is not None:
             self._cache.move_to_end(key)
             return html
-        if self._module is None or self._env.auto_reload:
-            self._module = self._env.get_template("responses/_questions.html").module
-        html = self._module.question(view, getattr(self._module, view.macro))
+        if self._macro is None or self._env.auto_reload:
+            module = self._env.get_template("responses/_questions.html").module
+            self._macro = module.question  # type: ignore[attr-defined]
+        html = self._macro(view)
         assert isinstance(html, Markup)  # autoescaped: safe to insert as is
         self._cache[key] = html
         if len(self._cache) > self._max_entries:

@@ -452,6 +452,7 @@ async def _try_submit(
     }
     status = InvitationStatus(response.status)
     index = cq.page_by_id[page_id].index
+    following: str | None
     if going_back:
         earlier = [p for p in visible if cq.page_by_id[p].index < index]
         following = earlier[-1] if earlier else page_id

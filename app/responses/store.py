@@ -31,11 +31,12 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import (
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -263,7 +264,9 @@ class PreparedStatements:
 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> PreparedStatements:
-    r, v = Response.__table__, PageVisit.__table__
+    # declarative types __table__ as any FromClause; these are plain Tables
+    r = cast(Table, Response.__table__)
+    v = cast(Table, PageVisit.__table__)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
         update(r)

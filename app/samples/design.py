@@ -18,7 +18,7 @@ ballot: ``ballot`` a/b), from the same seed.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -42,7 +42,7 @@ FieldName = Literal[
     "email_kind",
     "gender",
 ]
-FIELD_NAMES: tuple[str, ...] = FieldName.__args__  # type: ignore[attr-defined]
+FIELD_NAMES: tuple[str, ...] = get_args(FieldName)
 
 _CODED: dict[str, dict[str, str]] = {
     "tier": catalogue.TIERS,

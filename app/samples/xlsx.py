@@ -126,14 +126,16 @@ def xlsx_records(
             )
         _check_time(deadline, limits, 1)
         try:
+            # the read-only reader's own private parts, which types-openpyxl
+            # leaves out of its stubs (hence the ignores)
             with sheet._get_source() as stream:
                 parser = WorkSheetParser(
                     stream,
-                    sheet._shared_strings,
+                    sheet._shared_strings,  # type: ignore[attr-defined]
                     data_only=True,
                     epoch=workbook.epoch,
-                    date_formats=workbook._date_formats,
-                    timedelta_formats=workbook._timedelta_formats,
+                    date_formats=workbook._date_formats,  # type: ignore[attr-defined]
+                    timedelta_formats=workbook._timedelta_formats,  # type: ignore[attr-defined]
                 )
                 yield from _rows(stream, parser, limits, deadline)
         except FileProblem:
@@ -154,7 +156,7 @@ def _check_time(deadline: float, limits: TableLimits, line: int) -> None:
         )
 
 
-def _rows(
+def _rows(  # noqa: C901 -- one guarded pass over the sheet's XML events
     stream: IO[bytes], parser: Any, limits: TableLimits, deadline: float
 ) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl.utils.cell import coordinate_to_tuple

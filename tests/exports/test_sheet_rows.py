@@ -298,7 +298,7 @@ class TestRefusals:
             workbook.add_worksheet("data"), KINDS, quoted=quoted, date=date
         )
         writer.header(NAMES, bold)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="row has 3 values"):
             writer.write([[1, 2, 3]])
         workbook.close()
 

@@ -46,7 +46,7 @@ def main() -> None:
     with open(path, "a", encoding="utf-8") as out:
         controller = Controller(RecordingHandler(out), hostname="127.0.0.1", port=port)
         controller.start()
-        print("ready", flush=True)
+        print("ready", flush=True)  # noqa: T201 -- tells the parent test it listens
         stop.wait()
         controller.stop()
 

@@ -639,7 +639,7 @@ def test_respondent_burden(key: tuple[str, str]) -> None:
     for site in condition_sites(qn):
         kinds[site.kind] = kinds.get(site.kind, 0) + 1
     breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    print(
+    print(  # noqa: T201 -- the route summary to read with -s
         f"\n{key[0]}/{key[1]}: {len(questions)} questions on {len(qn.pages())} pages in "
         f"{len(qn.blocks)} blocks; {cq.condition_count} routing conditions ({breakdown}); "
         f"shortest route {len(shortest)} questions, longest {len(longest)} "
@@ -715,7 +715,7 @@ def test_officials_2022_to_2024_diff_lists_exactly_the_documented_changes() -> N
     # Everything else is identical, codes included.
     assert not diff.of_kind("option_recoded") and not diff.of_kind("option_removed")
     assert "q_aggr_count" in diff.unchanged and "q_safety" in diff.unchanged
-    print("\n" + render_text(diff))
+    print("\n" + render_text(diff))  # noqa: T201 -- the diff to read with -s
 
 
 def test_employees_and_officials_share_ids_for_the_same_questions() -> None:

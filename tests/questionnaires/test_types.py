@@ -45,7 +45,9 @@ class TestRegistry:
     def test_macro_exists_in_the_respondent_template(self, name: str) -> None:
         env = create_templates(auto_reload=False).env
         module = env.get_template("responses/_questions.html").module
-        assert callable(getattr(module, REGISTRY[name].macro))
+        macro = REGISTRY[name].macro
+        assert callable(getattr(module, macro))
+        assert module.by_name[macro] is getattr(module, macro)  # what question() calls
 
     def test_each_type_used_in_the_shipped_files_gives_columns_when_it_asks(
         self,

@@ -31,7 +31,7 @@ SURVEY_ROUTES = [
 UNSUBSCRIBE_ROUTES = [("GET", "/u/{}"), ("POST", "/u/{}")]
 
 
-@pytest.mark.parametrize("method,route", SURVEY_ROUTES + UNSUBSCRIBE_ROUTES)
+@pytest.mark.parametrize(("method", "route"), SURVEY_ROUTES + UNSUBSCRIBE_ROUTES)
 async def test_malformed_tokens_get_the_same_404_as_unknown_ones(
     client: httpx.AsyncClient, method: str, route: str
 ) -> None:

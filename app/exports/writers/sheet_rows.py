@@ -171,7 +171,7 @@ class SheetRows:
         self.sheet._check_dimensions(0, len(names) - 1)
         self.next_row = 1
 
-    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:  # noqa: C901 -- hot loop, inlined
         """The next rows; rows past Excel's last row are left out, as
         XlsxWriter does (the export refuses more rows before it starts)."""
         if self.next_row == 0 and len(self.kinds) > 1:

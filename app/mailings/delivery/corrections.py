@@ -96,7 +96,33 @@ async def list_bounced(session: AsyncSession, *, wave: Wave) -> list[BouncedAddr
         .order_by(Invitation.undeliverable_at.desc(), Invitation.id)
         .limit(1000)
     )
-    return [BouncedAddress(*row) for row in rows.all()]
+    found: list[BouncedAddress] = []
+    for (
+        invitation_id,
+        questionnaire,
+        name,
+        email,
+        organisation,
+        function,
+        tier,
+        reason,
+        bounced_at,
+    ) in rows.all():
+        assert bounced_at is not None  # the query asks for bounced rows only
+        found.append(
+            BouncedAddress(
+                invitation_id,
+                questionnaire,
+                name,
+                email,
+                organisation,
+                function,
+                tier,
+                reason,
+                bounced_at,
+            )
+        )
+    return found
 
 
 def _domain(address: str | None) -> str | None:

@@ -26,16 +26,13 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from app.config import WorkerSettings
 from app.mailings.models import OutboxStatus
 from app.mailings.planning.audiences import skip_reason
 from app.mailings.planning.calendar import Calendar
 from app.mailings.planning.schemas import Audience
-
-if TYPE_CHECKING:
-    from app.mailings.delivery.queries import SendContext
 
 DeliveryKind = Literal["sent", "temporary", "connection", "permanent", "rejected"]
 """What one hand-over to SMTP (or the catcher) came to."""
@@ -60,6 +57,42 @@ FIELDWORK_CLOSED = "het veldwerk is gesloten"
 
 
 # -- may this row go now? ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """Everything the worker needs to decide on and build one mail: one claimed
+    row with its mailing, invitation and contact (``queries.load_send_contexts``)."""
+
+    outbox_id: int
+    is_test: bool
+    test_recipient: str | None
+    attempts: int
+    temp_failures: int
+    mailing_id: int
+    mailing_questionnaire: str
+    mailing_template: str
+    mailing_kind: str
+    mailing_rule: dict[str, Any]
+    mailing_audience: dict[str, Any]
+    wave_id: int
+    invitation_id: int
+    invitation_status: str
+    invitation_tier: str | None
+    invitation_function: str | None
+    invitation_organisation: str | None
+    token_nonce: str
+    token_key_id: str
+    revoked: bool
+    opted_out: bool
+    undeliverable: bool
+    ineligible: bool
+    email: str | None
+    name: str | None
+    opened: bool
+    email_kind: str | None
+    gender: str | None
+    invitation_attributes: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

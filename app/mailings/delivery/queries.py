@@ -6,49 +6,13 @@ samples tables), so that sending a batch costs no query per mail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.mailings.delivery.policy import SendContext
 from app.mailings.models import Mailing, OutboxMessage
 from app.samples.models import Contact, Invitation
-
-
-@dataclass(frozen=True)
-class SendContext:
-    """Everything the worker needs to decide on and build one mail."""
-
-    outbox_id: int
-    is_test: bool
-    test_recipient: str | None
-    attempts: int
-    temp_failures: int
-    mailing_id: int
-    mailing_questionnaire: str
-    mailing_template: str
-    mailing_kind: str
-    mailing_rule: dict[str, Any]
-    mailing_audience: dict[str, Any]
-    wave_id: int
-    invitation_id: int
-    invitation_status: str
-    invitation_tier: str | None
-    invitation_function: str | None
-    invitation_organisation: str | None
-    token_nonce: str
-    token_key_id: str
-    revoked: bool
-    opted_out: bool
-    undeliverable: bool
-    ineligible: bool
-    email: str | None
-    name: str | None
-    opened: bool
-    email_kind: str | None
-    gender: str | None
-    invitation_attributes: dict[str, Any] | None = None
 
 
 async def load_send_contexts(

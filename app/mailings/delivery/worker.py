@@ -192,7 +192,7 @@ class MailWorker:
                     until, self._domain_paused.get(domain, until)
                 )
         early: list[Result] = []
-        ready: list[queries.SendContext] = []
+        ready: list[policy.SendContext] = []
         for ctx in contexts:
             decided = self._decide(ctx, waves[ctx.wave_id], now)
             if decided is None:
@@ -228,11 +228,11 @@ class MailWorker:
     async def _run_chunk(
         self,
         token: str,
-        chunk: Sequence[queries.SendContext],
+        chunk: Sequence[policy.SendContext],
         waves: dict[int, WaveInfo],
     ) -> None:
         now = utcnow()
-        built: list[tuple[queries.SendContext, composer.OutgoingMail]] = []
+        built: list[tuple[policy.SendContext, composer.OutgoingMail]] = []
         failed: list[Result] = []
         for ctx in chunk:
             outcome = self._build_or_fail(ctx, waves[ctx.wave_id], now)
@@ -244,7 +244,7 @@ class MailWorker:
         await self._send_chunk(token, built, waves)
 
     def _decide(
-        self, ctx: queries.SendContext, wave: WaveInfo, now: dt.datetime
+        self, ctx: policy.SendContext, wave: WaveInfo, now: dt.datetime
     ) -> Result | None:
         """Skip or defer one row, or None: it may be sent now."""
         decision = policy.admit(
@@ -257,7 +257,7 @@ class MailWorker:
         return None
 
     def _build_or_fail(
-        self, ctx: queries.SendContext, wave: WaveInfo, now: dt.datetime
+        self, ctx: policy.SendContext, wave: WaveInfo, now: dt.datetime
     ) -> Result | composer.OutgoingMail:
         address = (ctx.test_recipient if ctx.is_test else ctx.email) or ""
         try:
@@ -272,7 +272,7 @@ class MailWorker:
             return _result(ctx, "permanent", now, error=str(exc))
 
     def _build(
-        self, ctx: queries.SendContext, wave: WaveInfo, address: str, now: dt.datetime
+        self, ctx: policy.SendContext, wave: WaveInfo, address: str, now: dt.datetime
     ) -> composer.OutgoingMail:
         token = tokens.token_for(
             self.settings, nonce=ctx.token_nonce, token_key_id=ctx.token_key_id
@@ -323,12 +323,12 @@ class MailWorker:
     async def _send_chunk(
         self,
         token: str,
-        chunk: Sequence[tuple[queries.SendContext, composer.OutgoingMail]],
+        chunk: Sequence[tuple[policy.SendContext, composer.OutgoingMail]],
         waves: dict[int, WaveInfo],
     ) -> None:
         now = utcnow()
         clock = time.monotonic()
-        go: list[tuple[queries.SendContext, composer.OutgoingMail, float]] = []
+        go: list[tuple[policy.SendContext, composer.OutgoingMail, float]] = []
         deferred: list[Result] = []
         for ctx, mail in chunk:
             paused = policy.paused_until(self._domain_paused, mail.domain, now=now)
@@ -380,7 +380,7 @@ class MailWorker:
 
     async def _send_one(
         self,
-        ctx: queries.SendContext,
+        ctx: policy.SendContext,
         mail: composer.OutgoingMail,
         not_before: float,
         waves: dict[int, WaveInfo],
@@ -414,7 +414,7 @@ class MailWorker:
         return result
 
     def _retry_due(
-        self, ctx: queries.SendContext, delivery: Delivery, wave: WaveInfo
+        self, ctx: policy.SendContext, delivery: Delivery, wave: WaveInfo
     ) -> dt.datetime | None:
         now = utcnow()
         # One strike per outage, not per mail in flight when it happened.
@@ -561,7 +561,7 @@ class MailWorker:
 
 
 def _result(
-    ctx: queries.SendContext,
+    ctx: policy.SendContext,
     outcome: policy.Outcome,
     now: dt.datetime,
     *,

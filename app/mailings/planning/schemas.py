@@ -347,26 +347,31 @@ def rule_from_form(form: FormData) -> Rule:
 
 def mailing_from_form(form: FormData) -> MailingCreate:
     """Parse the 'add mailing' form; raises ``ValueError``/``ValidationError``."""
-    return MailingCreate(
-        questionnaire=_first(form, "questionnaire"),  # type: ignore[arg-type]
-        name=_first(form, "name").lower(),
-        kind=_first(form, "kind"),  # type: ignore[arg-type]
-        template=_first(form, "template") or None,
-        rule=rule_from_form(form),
-        audience=audience_from_form(form),
+    return MailingCreate.model_validate(  # from the raw strings: validation refuses
+        {
+            "questionnaire": _first(form, "questionnaire"),
+            "name": _first(form, "name").lower(),
+            "kind": _first(form, "kind"),
+            "template": _first(form, "template") or None,
+            "rule": rule_from_form(form),
+            "audience": audience_from_form(form),
+        }
     )
 
 
 def audience_from_form(form: FormData | Any) -> Audience:
     """The audience fields of the 'add mailing' form (or of a suggestion's
     query string); raises ``ValidationError`` on unknown values."""
-    return Audience(
-        only_without_response=_first(form, "only_without_response") == "on",
-        tiers=tuple(str(v) for v in form.getlist("tiers")),
-        functions=tuple(str(v) for v in form.getlist("functions")),
-        progress=tuple(str(v) for v in form.getlist("progress")),  # type: ignore[arg-type]
-        email_kinds=tuple(str(v) for v in form.getlist("email_kinds")),
-        genders=tuple(str(v) for v in form.getlist("genders")),
+    # validated from the raw strings: unknown progress values are refused there
+    return Audience.model_validate(
+        {
+            "only_without_response": _first(form, "only_without_response") == "on",
+            "tiers": tuple(str(v) for v in form.getlist("tiers")),
+            "functions": tuple(str(v) for v in form.getlist("functions")),
+            "progress": tuple(str(v) for v in form.getlist("progress")),
+            "email_kinds": tuple(str(v) for v in form.getlist("email_kinds")),
+            "genders": tuple(str(v) for v in form.getlist("genders")),
+        }
     )
 
 

@@ -230,6 +230,13 @@ def type_label(kind: str) -> str:
     return spec.label if spec is not None else str(kind)
 
 
+def document_type_label(kind: str) -> str:
+    """How the printed questionnaire (and its diff) names a type: its
+    ``document_label`` ("één antwoord mogelijk")."""
+    spec = REGISTRY.get(str(kind))
+    return spec.document_label if spec is not None else str(kind)
+
+
 def short_label(model: Any) -> str:
     """A question's label for exports: its ``label``, else its text, on one line."""
     return " ".join((getattr(model, "label", None) or model.text).split())

@@ -13,7 +13,7 @@ import pytest
 
 from app.config import WorkerSettings
 from app.mailings.delivery import policy
-from app.mailings.delivery.queries import SendContext
+from app.mailings.delivery.policy import SendContext
 from app.mailings.models import OutboxStatus
 from app.mailings.planning.calendar import Calendar
 

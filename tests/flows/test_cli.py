@@ -1,4 +1,4 @@
-"""``veldwerk questionnaire publish`` as a staff member runs it, and the startup check."""
+"""``veldwerk questionnaire publish|try`` (the flows' commands) as a staff member runs them, and the startup check."""
 
 from __future__ import annotations
 
