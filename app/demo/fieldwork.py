@@ -51,6 +51,7 @@ from app.samples import service as samples_service
 from app.samples.design import SampleDesign, SimpleRandomSample, preset
 from app.samples.fields import FrameKind
 from app.samples.models import Frame, Invitation, Wave
+from app.samples.states import InvitationStatus
 
 ACTOR = "demo"
 RECESS = "meireces"
@@ -228,10 +229,9 @@ async def _reserve(
             )
             if found is None:
                 continue
-            found.attributes = {
-                **(found.attributes or {}),
-                "demo_label": profile["label"],
-            }
+            samples_service.add_attributes(
+                invitation=found, values={"demo_label": profile["label"]}
+            )
             picked[found.id] = profile["label"]
     await session.flush()
     return picked
@@ -272,7 +272,7 @@ async def _respond(
         )
     ).scalars()
     responses: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    changes: list[samples_service.ProgressRow] = []
     reached_count = 0
     for invitation in invitations:
         if invitation.id in reserved:
@@ -301,7 +301,7 @@ async def _respond(
         reached_count += reached
     if responses:
         await session.execute(insert(Response), responses)
-        await session.execute(update(Invitation), changes)
+        await samples_service.set_progress_many(session, changes)
     return reached_count
 
 
@@ -313,13 +313,17 @@ def _response(
     outcome: Outcome,
     rng: random.Random,
     official: SimulatedOfficial | None = None,
-) -> tuple[dict[str, Any], dict[str, Any], bool]:
+) -> tuple[dict[str, Any], samples_service.ProgressRow, bool]:
     log = walk(
         cq, attributes, rng, stop_after=outcome.pages, skip_rate=0.04,
         answerer=official.answer if official else None,
     )  # fmt: skip
     reached = any(routing.reached_threshold(cq, p) for p in log.submitted)
-    status = "complete" if log.complete else ("response" if reached else "started")
+    status = (
+        InvitationStatus.complete
+        if log.complete
+        else (InvitationStatus.response if reached else InvitationStatus.started)
+    )
     started = outcome.started_at
     minutes = max(1, len(log.submitted)) * rng.uniform(0.3, 0.8)
     ended = started + dt.timedelta(minutes=minutes)
@@ -332,7 +336,7 @@ def _response(
         "completed_at": completed_at, "updated_at": ended,
         "revision": len(log.submitted),
     }  # fmt: skip
-    change = {
+    change: samples_service.ProgressRow = {
         "id": invitation_id, "status": status, "started_at": started,
         "response_at": response_at, "completed_at": completed_at,
         "last_activity_at": ended,
@@ -390,15 +394,7 @@ async def _mail_history(
         mailed = select(OutboxMessage.invitation_id).where(
             rows, OutboxMessage.status == OutboxStatus.sent.value
         )
-        await session.execute(
-            update(Invitation)
-            .where(Invitation.id.in_(mailed))
-            .values(
-                first_mailed_at=func.coalesce(Invitation.first_mailed_at, at),
-                last_mailed_at=at,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        await samples_service.record_mailed(session, invitation_ids=mailed, at=at)
         if mailing.kind == "invitation":
             await _bounces_and_opt_outs(session, wave, mailing, at, rng, reserved)
 
@@ -418,7 +414,7 @@ async def _bounces_and_opt_outs(
             .join(OutboxMessage, OutboxMessage.invitation_id == Invitation.id)
             .where(
                 OutboxMessage.mailing_id == mailing.id,
-                Invitation.status == "invited",
+                Invitation.status == InvitationStatus.invited,
             )
             .order_by(Invitation.id)
         )
@@ -427,15 +423,11 @@ async def _bounces_and_opt_outs(
     bounced = [i for i in silent if rng.random() < 0.015]
     bounced_ids = set(bounced)
     out = [i for i in silent if i not in bounced_ids and rng.random() < 0.006]
-    if bounced:
-        await session.execute(
-            update(Invitation),
-            [{"id": i, "undeliverable_at": at + dt.timedelta(minutes=12),
-              "undeliverable_reason": "550 5.1.1 mailbox unavailable (demo)"}
-             for i in bounced],
-        )  # fmt: skip
-    if out:
-        await session.execute(
-            update(Invitation),
-            [{"id": i, "opted_out_at": at + dt.timedelta(hours=3)} for i in out],
-        )
+    await samples_service.set_undeliverable_many(
+        session,
+        bounced={i: at + dt.timedelta(minutes=12) for i in bounced},
+        reason="550 5.1.1 mailbox unavailable (demo)",
+    )
+    await samples_service.set_opted_out_many(
+        session, opted_out={i: at + dt.timedelta(hours=3) for i in out}
+    )

@@ -29,9 +29,13 @@ from app.exports.routing_cache import RoutingCache, Seen
 from app.exports.variables import Variable
 from app.questionnaires.compiler import CompiledQuestion
 from app.questionnaires.types import question_type
+from app.samples.states import InvitationStatus
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-STATUS_CODES = {"response": 1, "complete": 2}
+STATUS_CODES: dict[str, int] = {
+    InvitationStatus.response: 1,
+    InvitationStatus.complete: 2,
+}
 LANGUAGE_CODES = {"nl": 1, "en": 2}
 """Export codes of the respondent's language (``app.questionnaires.translations``)."""
 
@@ -207,7 +211,7 @@ class Encoder:
         seen = self.routing[record.version].seen(
             answers,
             attributes,
-            partial=record.status != "complete",
+            partial=record.status != InvitationStatus.complete,
             submitted=record.submitted_pages,
         )
         self._fixed(row, record)
@@ -215,7 +219,7 @@ class Encoder:
             self.paradata.fill(
                 row,
                 version=record.version,
-                complete=record.status == "complete",
+                complete=record.status == InvitationStatus.complete,
                 submitted=record.submitted_pages,
                 stop=seen.stop,
                 times=record.page_times,

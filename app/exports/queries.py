@@ -20,6 +20,7 @@ from app.questionnaires.models import QuestionnaireVersion
 from app.responses.models import Response
 from app.samples.models import ATTRIBUTE_COLUMNS as ATTRIBUTE_COLUMNS
 from app.samples.models import Invitation
+from app.samples.states import InvitationStatus
 
 # Every ATTRIBUTE_COLUMNS is read, for routing (conditions may use any of them),
 # in this order (re-exported: the runner names the selected values by it);
@@ -35,7 +36,9 @@ class Selection:
 
     @property
     def statuses(self) -> tuple[str, ...]:
-        return ("response", "complete") if self.include_partial else ("complete",)
+        if self.include_partial:
+            return InvitationStatus.responded()
+        return (InvitationStatus.complete,)
 
 
 def _where(selection: Selection) -> list[ColumnElement[bool]]:
@@ -70,7 +73,7 @@ async def versions_with_responses(
                 Invitation.wave_id == wave_id,
                 Invitation.questionnaire == questionnaire,
                 Invitation.is_test.is_(False),
-                Invitation.status.in_(("response", "complete")),
+                Invitation.status.in_(InvitationStatus.responded()),
             )
             .group_by(Response.version_id, Invitation.status)
         )
@@ -87,7 +90,9 @@ async def versions_with_responses(
     )
     return [
         VersionCount(
-            v, counts[v.id].get("complete", 0), counts[v.id].get("response", 0)
+            v,
+            counts[v.id].get(InvitationStatus.complete, 0),
+            counts[v.id].get(InvitationStatus.response, 0),
         )
         for v in versions
     ]

@@ -59,10 +59,7 @@ async def start(
     await responses_records.start_response(
         session, invitation_id=invitation.id, version_id=version.id, now=now
     )
-    invitation.status = "started"
-    invitation.started_at = now
-    invitation.last_activity_at = now
-    await session.flush()
+    await samples_service.mark_test_started(session, invitation=invitation, now=now)
     return token
 
 

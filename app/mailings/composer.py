@@ -37,6 +37,7 @@ from app.errors import InvalidInput
 from app.mailings import links
 from app.mailings.planning.calendar import format_date_nl
 from app.samples import catalogue
+from app.samples.states import InvitationStatus
 from app.web import PROJECT_ROOT
 
 ORGANISATION_SALUTATIONS = {
@@ -183,7 +184,8 @@ def template_context(
         "organisation": recipient.organisation,
         "tier_label": catalogue.TIERS.get(recipient.tier or "", ""),
         "function_label": function.label if function else "ambtsdrager",
-        "has_started": recipient.status in ("started", "response"),
+        "has_started": recipient.status
+        in (InvitationStatus.started, InvitationStatus.response),
         "is_test": is_test,
         "sender_name": parseaddr(settings.smtp.from_address)[0] or "Het onderzoeksteam",
     }

@@ -36,6 +36,7 @@ from app.questionnaires.service import CompiledVersions
 from app.responses.models import PageVisit, Response
 from app.responses.paradata import seconds_between
 from app.samples.models import ATTRIBUTE_COLUMNS, Invitation, Wave
+from app.samples.states import InvitationStatus
 
 _RESUME: OrderedDict[tuple[int, dt.datetime], str | None] = OrderedDict()
 """Resume page per (response, last save): a response not saved since is not
@@ -160,7 +161,7 @@ async def burden_by_version(
     todo = [
         r.id
         for r in rows
-        if r.status != "complete" and (r.id, r.updated_at) not in _RESUME
+        if r.status != InvitationStatus.complete and (r.id, r.updated_at) not in _RESUME
     ]
     inputs: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for start in range(0, len(todo), 5000):
@@ -209,7 +210,7 @@ async def burden_by_version(
             compiled[version_id] = found[1]
         cq = compiled[version_id]
         submitted = [p for p in (row.submitted_pages or []) if p in cq.page_by_id]
-        complete = row.status == "complete"
+        complete = row.status == InvitationStatus.complete
         resume = None
         if not complete:
             key = (row.id, row.updated_at)

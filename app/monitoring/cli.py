@@ -25,7 +25,6 @@ from app.errors import AppError
 from app.monitoring import (
     burden_snapshots,
     downloads,
-    eligibility,
     service,
     tallies,
 )
@@ -123,7 +122,7 @@ def mark_ineligible(
     async def work(session: AsyncSession) -> None:
         wave = await samples_service.require_wave(session, wave_slug)
         if undo:
-            await eligibility.restore_eligible(
+            await samples_service.restore_eligible(
                 session,
                 wave=wave,
                 questionnaire=questionnaire,
@@ -131,7 +130,7 @@ def mark_ineligible(
                 actor=cli_actor(),
             )
         else:
-            await eligibility.mark_ineligible(
+            await samples_service.mark_ineligible(
                 session,
                 wave=wave,
                 questionnaire=questionnaire,

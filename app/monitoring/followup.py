@@ -23,19 +23,20 @@ from app.monitoring.downloads import safe_text
 from app.responses.models import Response
 from app.samples import catalogue
 from app.samples.models import Contact, Invitation, Wave
+from app.samples.states import InvitationStatus
 
 PROGRESS = {
     "not_opened": "link nooit geopend",
     "opened": "link geopend, niet begonnen",
-    "started": "begonnen, onder de responsdrempel",
-    "response": "voorbij de responsdrempel, niet afgerond",
-    "complete": "afgerond",
+    InvitationStatus.started: "begonnen, onder de responsdrempel",
+    InvitationStatus.response: "voorbij de responsdrempel, niet afgerond",
+    InvitationStatus.complete: "afgerond",
 }
 PHONE_KEYS = ("telefoon", "telefoonnummer", "tel", "phone", "mobiel", "mobile", "gsm")
 
 
 def progress_key(status: str, opened_at: dt.datetime | None) -> str:
-    if status == "invited":
+    if status == InvitationStatus.invited:
         return "opened" if opened_at else "not_opened"
     return status if status in PROGRESS else "not_opened"
 
@@ -106,7 +107,7 @@ async def follow_up_csv(
             Invitation.revoked_at.is_(None),
             Invitation.opted_out_at.is_(None),
             Invitation.ineligible_at.is_(None),
-            Invitation.status != "complete",
+            Invitation.status != InvitationStatus.complete,
         )
     )
     order = list(PROGRESS)

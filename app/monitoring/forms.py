@@ -25,6 +25,7 @@ from app.monitoring.reference import (
     parse_count,
 )
 from app.samples import catalogue
+from app.samples.states import InvitationStatus
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,9 @@ def attribute_labels() -> dict[str, dict[str, str]]:
         "function": {c: f.label for c, f in catalogue.FUNCTIONS.items()},
         "email_kind": dict(catalogue.EMAIL_KINDS),
         "status": {
-            "invited": "uitgenodigd",
-            "started": "gestart",
-            "response": "respons (vraag 5 bereikt)",
-            "complete": "volledig",
+            InvitationStatus.invited: "uitgenodigd",
+            InvitationStatus.started: "gestart",
+            InvitationStatus.response: "respons (vraag 5 bereikt)",
+            InvitationStatus.complete: "volledig",
         },
     }

@@ -1,4 +1,4 @@
-"""Staff pages beside the monitor: reference editions and eligibility.
+"""Staff pages beside the monitor: reference editions and the eligibility page.
 
 Included into ``routes.router``; the same fieldwork-manager role guards them,
 and every form carries the CSRF token (checked by the staff dependency).
@@ -7,16 +7,14 @@ and every form carries the CSRF token (checked by the staff dependency).
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.errors import InvalidInput
-from app.monitoring import eligibility, forms, service
+from app.monitoring import forms, queries, service
 from app.monitoring.reference import parse_reference_csv
-from app.params import IdPath
 from app.staff.deps import FieldworkDep
 from app.web import hx_redirect, render
 
@@ -192,13 +190,13 @@ async def show_eligibility(
         session, wave_slug=wave, questionnaire=questionnaire
     )
     found = (
-        await eligibility.find_invitations(
+        await queries.find_invitations(
             session, wave_id=monitored.id, questionnaire=questionnaire, query=q
         )
         if q.strip()
         else None
     )
-    marked = await eligibility.ineligible_invitations(
+    marked = await queries.ineligible_invitations(
         session, wave_id=monitored.id, questionnaire=questionnaire
     )
     return render(
@@ -217,37 +215,5 @@ async def show_eligibility(
     )
 
 
-@router.post("/monitor/{wave}/{questionnaire}/eligibility/{invitation_id}")
-async def set_eligibility(
-    request: Request,
-    session: SessionDep,
-    staff: FieldworkDep,
-    wave: str,
-    questionnaire: str,
-    invitation_id: IdPath,
-    action: Annotated[str, Form(pattern="^(ineligible|eligible)$")],
-    reason: Annotated[str, Form(max_length=500)] = "",
-    q: Annotated[str, Form(max_length=320)] = "",
-) -> Response:
-    monitored = await service.require_monitored(
-        session, wave_slug=wave, questionnaire=questionnaire
-    )
-    if action == "ineligible":
-        await eligibility.mark_ineligible(
-            session,
-            wave=monitored,
-            questionnaire=questionnaire,
-            invitation_id=invitation_id,
-            reason=reason,
-            actor=staff,
-        )
-    else:
-        await eligibility.restore_eligible(
-            session,
-            wave=monitored,
-            questionnaire=questionnaire,
-            invitation_id=invitation_id,
-            actor=staff,
-        )
-    target = f"{_base(wave, questionnaire)}/eligibility"
-    return hx_redirect(request, target + (f"?{urlencode({'q': q})}" if q else ""))
+# Marking (the POST to .../eligibility/{invitation_id}) is the samples domain's:
+# app/samples/routes/eligibility.py. This page only reads.

@@ -1,5 +1,5 @@
-"""The fieldwork monitor: figures per wave and questionnaire, reference editions,
-eligibility. Services flush, never commit.
+"""The fieldwork monitor: figures per wave and questionnaire, reference editions.
+Services flush, never commit.
 
 ``build_monitor`` is what the page, its live fragment and the CSV downloads
 call: it folds a backlog of tally deltas if there is one, reads a few hundred

@@ -1,10 +1,10 @@
-"""An invitation's monitored state, its AAPOR disposition, and the rates.
+"""The monitor's rates, derived from the tallies of invitation states.
 
 Pure: plain values in, plain values out. The database tallies invitations per
-*state code* (status plus four mail and eligibility facts, see ``state_code``;
-the migration's triggers hold a frozen copy of the same encoding) and every
-figure on the monitor page is derived here from those tallies, so the
-monitor's own counts and the AAPOR dispositions cannot drift apart.
+*state code* (``app.samples.states``: status plus four mail and eligibility
+facts) and every figure on the monitor page is derived here from those
+tallies, so the monitor's own counts and the AAPOR dispositions cannot drift
+apart.
 
 AAPOR Standard Definitions, "Internet surveys of specifically named persons":
 
@@ -18,98 +18,26 @@ Not eligible (4.x) is left out of every denominator.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, fields
 
-STATUS_CODES: dict[str, int] = {
-    "invited": 0,
-    "started": 1,
-    "response": 2,
-    "complete": 3,
-}
-OTHER_STATUS = 4
+from app.samples.states import (
+    Disposition,
+    InvitationState,
+    InvitationStatus,
+    decode_state,
+    disposition,
+    state_code,
+)
 
-
-@dataclass(frozen=True)
-class InvitationState:
-    status: str
-    """invited | started | response | complete | other (an unknown status)."""
-    mailed: bool
-    undeliverable: bool
-    opted_out: bool
-    ineligible: bool
-
-
-def state_code(state: InvitationState) -> int:
-    """The integer the database groups by (mirrored in the migration's SQL)."""
-    return (
-        STATUS_CODES.get(state.status, OTHER_STATUS) * 16
-        + 8 * state.mailed
-        + 4 * state.undeliverable
-        + 2 * state.opted_out
-        + 1 * state.ineligible
-    )
-
-
-def decode_state(code: int) -> InvitationState:
-    names = {v: k for k, v in STATUS_CODES.items()}
-    return InvitationState(
-        status=names.get(code // 16, "other"),
-        mailed=bool(code & 8),
-        undeliverable=bool(code & 4),
-        opted_out=bool(code & 2),
-        ineligible=bool(code & 1),
-    )
-
-
-class Disposition(enum.Enum):
-    """Final disposition codes (AAPOR, internet surveys of named persons)."""
-
-    COMPLETE = ("1.1", "I", "Volledig ingevuld")
-    PARTIAL = ("1.2", "P", "Gedeeltelijk: vraag 5 bereikt, niet afgerond")
-    REFUSAL = ("2.11", "R", "Geweigerd: afgemeld")
-    BREAK_OFF = ("2.12", "R", "Afgebroken vóór vraag 5")
-    NO_REACTION = ("2.20", "NC", "Geen reactie op de mail")
-    UNDELIVERABLE = ("3.30", "UO", "Mail onbestelbaar")
-    NOT_MAILED = ("3.11", "UO", "Nog niet gemaild")
-    OTHER_UNKNOWN = ("3.90", "UO", "Overig, onbekend")
-    NOT_ELIGIBLE = ("4.0", "NE", "Niet in aanmerking (bv. niet meer in functie)")
-
-    def __init__(self, code: str, category: str, label: str) -> None:
-        self.code = code
-        self.category = category
-        self.label = label
-
-
-def disposition(state: InvitationState) -> Disposition:
-    """The one disposition an invitation has; the first rule that applies wins.
-
-    An undeliverable address is *unknown eligibility* (3.30), not non-contact:
-    for office holders a bouncing personal address often means the person has
-    left office, which is exactly what we cannot tell. A delivered mail
-    without reaction is non-contact of an eligible person (2.20): the address
-    file lists sitting office holders, checked just before fieldwork (AAPOR
-    would also allow 3.19 "nothing returned"). Neither choice changes RR1,
-    RR2 or COOP: both classes count fully in the RR denominators and not at
-    all in COOP; they would only matter for RR3/RR4, which need an estimate e.
-    """
-    if state.ineligible:
-        return Disposition.NOT_ELIGIBLE
-    if state.status == "complete":
-        return Disposition.COMPLETE
-    if state.status == "response":
-        return Disposition.PARTIAL
-    if state.opted_out:
-        return Disposition.REFUSAL
-    if state.status == "started":
-        return Disposition.BREAK_OFF
-    if state.status == "other":
-        return Disposition.OTHER_UNKNOWN
-    if state.undeliverable:
-        return Disposition.UNDELIVERABLE
-    if state.mailed:
-        return Disposition.NO_REACTION
-    return Disposition.NOT_MAILED
+__all__ = [
+    "Disposition",
+    "InvitationState",
+    "Tally",
+    "decode_state",
+    "disposition",
+    "ratio",
+    "state_code",
+]
 
 
 def ratio(numerator: int, denominator: int | None) -> float | None:
@@ -151,9 +79,9 @@ class Tally:
             undeliverable=n * state.undeliverable,
             opted_out=n * state.opted_out,
             ineligible=n * state.ineligible,
-            started=n * (state.status in ("started", "response", "complete")),
-            response=n * (state.status in ("response", "complete")),
-            complete=n * (state.status == "complete"),
+            started=n * (state.status in InvitationStatus.begun()),
+            response=n * (state.status in InvitationStatus.responded()),
+            complete=n * (state.status == InvitationStatus.complete),
         )
         field = _DISPOSITION_FIELDS[disposition(state)]
         setattr(tally, field, getattr(tally, field) + n)

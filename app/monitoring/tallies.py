@@ -24,8 +24,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.monitoring.models import MonitorCount, MonitorCurveCount, MonitorDelta
-from app.monitoring.states import OTHER_STATUS, STATUS_CODES
 from app.samples.models import Invitation
+from app.samples.states import (
+    OTHER_STATUS,
+    STATE_FLAGS,
+    STATUS_CODES,
+    STATUS_STEP,
+    InvitationStatus,
+)
 
 GROUP_KEYS = ("tier", "function", "function_type", "email_kind", "gender", "panel")
 CURVE_KEYS = ("tier", "function", "function_type", "panel")
@@ -159,19 +165,14 @@ def state_expression() -> ColumnElement[int]:
     """``states.state_code`` in SQL, over ``invitations``."""
     status = case(
         *(
-            (Invitation.status == name, code * 16)
+            (Invitation.status == name, code * STATUS_STEP)
             for name, code in STATUS_CODES.items()
         ),
-        else_=OTHER_STATUS * 16,
+        else_=OTHER_STATUS * STATUS_STEP,
     )
-    flags = [
-        (Invitation.first_mailed_at, 8),
-        (Invitation.undeliverable_at, 4),
-        (Invitation.opted_out_at, 2),
-        (Invitation.ineligible_at, 1),
-    ]
     expression: ColumnElement[int] = status
-    for column, bit in flags:
+    for name, bit in STATE_FLAGS:
+        column = getattr(Invitation, name)
         expression = expression + case((column.is_(None), 0), else_=bit)
     return expression
 
@@ -260,7 +261,7 @@ def _hour_expression(dialect: str) -> ColumnElement[str]:
         bucket = func.to_char(func.timezone("UTC", at), "YYYY-MM-DD HH24")
     else:
         bucket = func.strftime("%Y-%m-%d %H", at)
-    responded = Invitation.status.in_(("response", "complete"))
+    responded = Invitation.status.in_(InvitationStatus.responded())
     return case((responded, func.coalesce(bucket, "")), else_=literal("")).label(
         "response_hour"
     )

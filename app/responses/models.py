@@ -13,6 +13,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+from app.samples.states import InvitationStatus
 
 
 class Response(Base):
@@ -25,7 +26,9 @@ class Response(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="started")
+    status: Mapped[str] = mapped_column(
+        String(16), default=InvitationStatus.started.value
+    )
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submitted_pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.responses.models import Response
+from app.samples.states import InvitationStatus
 
 
 async def start_response(
@@ -23,7 +24,7 @@ async def start_response(
     response = Response(
         invitation_id=invitation_id,
         version_id=version_id,
-        status="started",
+        status=InvitationStatus.started.value,
         answers={},
         submitted_pages=[],
         started_at=now,

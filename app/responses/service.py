@@ -36,7 +36,9 @@ from app.responses.store import (
     ResponseState,
     WaveWindow,
 )
+from app.samples import states as samples_states
 from app.samples import tokens
+from app.samples.states import STATUS_CODES, InvitationStatus
 
 MAX_SECONDS_PER_VISIT = 3600.0
 """A page left open overnight is not an hour of work: paradata caps one visit."""
@@ -45,8 +47,6 @@ MAX_ATTEMPTS = 5
 """Writes that lose a race are recomputed on fresh data; this bounds the retries
 (each loser is beaten by a write that succeeded, so the bound is never reached
 by fewer than that many simultaneous submissions of one respondent)."""
-
-ORDER = {"invited": 0, "started": 1, "response": 2, "complete": 3}
 
 
 @dataclass
@@ -102,7 +102,10 @@ class Survey:
 
     @property
     def is_complete(self) -> bool:
-        return self.response is not None and self.response.status == "complete"
+        return (
+            self.response is not None
+            and self.response.status == InvitationStatus.complete
+        )
 
     @property
     def submitted(self) -> list[str]:
@@ -209,7 +212,9 @@ async def start(db: RespondentDb, survey: Survey) -> ResponseState:
     if survey.response is not None:
         return survey.response
     now = utcnow()
-    _advance(survey.invitation, "started", now)
+    survey.invitation = (
+        _advanced(survey.invitation, InvitationStatus.started, now) or survey.invitation
+    )
     created = await store.insert_response(
         db,
         invitation=survey.invitation,
@@ -222,30 +227,38 @@ async def start(db: RespondentDb, survey: Survey) -> ResponseState:
         assert survey.response is not None
         return survey.response
     survey.response = ResponseState(
-        created, survey.version.id, "started", {}, [], None, None, 0, survey.language
+        created,
+        survey.version.id,
+        InvitationStatus.started,
+        {},
+        [],
+        None,
+        None,
+        0,
+        survey.language,
     )
     return survey.response
 
 
-def _advance(invitation: InvitationState, status: str, now: dt.datetime) -> bool:
-    """Move the invitation on to ``status`` (never back); whether it moved."""
-    if ORDER[status] <= ORDER.get(invitation.status, 0):
-        return False
-    invitation.status = status
-    if status == "started":
-        invitation.started_at = now
-    elif status == "response":
-        invitation.started_at = invitation.started_at or now
-        invitation.response_at = now
-    elif status == "complete":
-        invitation.started_at = invitation.started_at or now
-        invitation.response_at = invitation.response_at or now
-        invitation.completed_at = now
-    return True
+def _advanced(
+    state: InvitationState, status: InvitationStatus, now: dt.datetime
+) -> InvitationState | None:
+    """The invitation moved on to ``status`` (never back, as the samples domain
+    rules), or None if it does not move."""
+    moved = samples_states.advance(state, status, now)
+    if moved is None:
+        return None
+    return replace(
+        state,
+        status=moved.status,
+        started_at=moved.started_at,
+        response_at=moved.response_at,
+        completed_at=moved.completed_at,
+    )
 
 
 def _progressed(
-    response: ResponseState, status: str, now: dt.datetime
+    response: ResponseState, status: InvitationStatus, now: dt.datetime
 ) -> dict[str, object]:
     """The response's status columns after moving it on to ``status`` (never back)."""
     fields: dict[str, object] = {
@@ -253,12 +266,12 @@ def _progressed(
         "response_at": response.response_at,
         "completed_at": response.completed_at,
     }
-    if ORDER[status] <= ORDER.get(response.status, 0):
+    if status.rank <= STATUS_CODES.get(response.status, 0):
         return fields
     fields["status"] = status
-    if status == "response":
+    if status == InvitationStatus.response:
         fields["response_at"] = now
-    elif status == "complete":
+    elif status == InvitationStatus.complete:
         fields["response_at"] = response.response_at or now
         fields["completed_at"] = now
     return fields
@@ -269,7 +282,7 @@ async def _write(
     survey: Survey,
     changes: dict[str, Any],
     *,
-    status: str,
+    status: InvitationStatus,
     now: dt.datetime,
     visit: store.PageVisitWrite | None = None,
 ) -> bool:
@@ -278,18 +291,17 @@ async def _write(
     response = survey.response
     assert response is not None
     changes.update(_progressed(response, status, now))
-    invitation = replace(survey.invitation)
-    moved = _advance(invitation, changes["status"], now)
+    moved = _advanced(survey.invitation, InvitationStatus(changes["status"]), now)
     saved = await store.write(
         db,
         response=response,
         changes=changes,
-        invitation=invitation if moved else None,
+        invitation=moved,
         visit=visit,
         now=now,
     )
-    if saved:
-        survey.invitation = invitation
+    if saved and moved is not None:
+        survey.invitation = moved
     return saved
 
 
@@ -333,13 +345,13 @@ async def page_shown(db: RespondentDb, survey: Survey, page_id: str) -> None:
     for _ in range(MAX_ATTEMPTS):
         response = survey.response
         assert response is not None
-        if response.status != "started" or not routing.reached_threshold(
+        if response.status != InvitationStatus.started or not routing.reached_threshold(
             survey.compiled, page_id
         ):
             return
         now = utcnow()
         changes = _unchanged(response, now)
-        if await _write(db, survey, changes, status="response", now=now):
+        if await _write(db, survey, changes, status=InvitationStatus.response, now=now):
             return
         await _reload(db, survey)
     raise ConcurrentChanges(survey.language)
@@ -438,7 +450,7 @@ async def _try_submit(
         "submitted_pages": [p for p in visible if p in submitted],
         "updated_at": now,
     }
-    status = response.status
+    status = InvitationStatus(response.status)
     index = cq.page_by_id[page_id].index
     following: str | None
     if going_back:
@@ -447,9 +459,9 @@ async def _try_submit(
     else:
         following = next((p for p in visible if cq.page_by_id[p].index > index), None)
         if following is None:
-            status = "complete"
+            status = InvitationStatus.complete
         elif routing.reached_threshold(cq, page_id):
-            status = "response"
+            status = InvitationStatus.response
     seconds = 0.0
     if shown_at is not None:
         seconds = max(0.0, min((now - shown_at).total_seconds(), MAX_SECONDS_PER_VISIT))

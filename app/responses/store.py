@@ -60,14 +60,15 @@ from app.db_driver import (
     typed_param,
 )
 from app.responses.models import PageVisit, Response
+from app.samples import statements as invitation_statements
 from app.samples.models import (
     ATTRIBUTE_COLUMNS,
     Invitation,
     Wave,
     WaveQuestionnaire,
 )
+from app.samples.states import PROGRESS_COLUMNS, InvitationStatus
 
-INVITATION_STATUS_COLUMNS = ("status", "started_at", "response_at", "completed_at")
 RESPONSE_COLUMNS = (
     "answers",
     "submitted_pages",
@@ -178,7 +179,7 @@ def survey_query() -> Select[Any]:
             i.c.wave_id,
             i.c.questionnaire,
             i.c.is_test,
-            *(i.c[name] for name in INVITATION_STATUS_COLUMNS),
+            *(i.c[name] for name in PROGRESS_COLUMNS),
             i.c.attributes,
             *(i.c[name] for name in ATTRIBUTE_COLUMNS),
             w.c.opens_on,
@@ -265,7 +266,6 @@ class PreparedStatements:
 def _statements(dialect: str) -> PreparedStatements:
     # declarative types __table__ as any FromClause; these are plain Tables
     r = cast(Table, Response.__table__)
-    i = cast(Table, Invitation.__table__)
     v = cast(Table, PageVisit.__table__)
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     response = (
@@ -285,13 +285,7 @@ def _statements(dialect: str) -> PreparedStatements:
         )
         .returning(r.c.id)
     )
-    invitation_values = {
-        name: typed_param(f"i_{name}", i.c[name]) for name in INVITATION_STATUS_COLUMNS
-    }
-    invitation_values["last_activity_at"] = typed_param("i_now", i.c.last_activity_at)
-    invitation = (
-        update(i).where(i.c.id == typed_param("i_id", i.c.id)).values(invitation_values)
-    )
+    invitation = invitation_statements.progress_update()
     visit_values = {
         "page_id": typed_param("v_page_id", v.c.page_id),
         "first_shown_at": typed_param("v_first_shown_at", v.c.first_shown_at),
@@ -337,7 +331,7 @@ def _statements(dialect: str) -> PreparedStatements:
         .values(
             invitation_id=typed_param("n_invitation_id", r.c.invitation_id),
             version_id=typed_param("n_version_id", r.c.version_id),
-            status="started",
+            status=InvitationStatus.started.value,
             answers=typed_param("n_answers", r.c.answers),
             submitted_pages=typed_param("n_submitted_pages", r.c.submitted_pages),
             started_at=typed_param("n_now", r.c.started_at),
@@ -388,12 +382,9 @@ def _statements(dialect: str) -> PreparedStatements:
 
 
 def _invitation_params(invitation: InvitationState, now: dt.datetime) -> dict[str, Any]:
-    params = {
-        f"i_{name}": getattr(invitation, name) for name in INVITATION_STATUS_COLUMNS
-    }
-    params["i_id"] = invitation.id
-    params["i_now"] = now
-    return params
+    return invitation_statements.progress_params(
+        invitation, invitation_id=invitation.id, now=now
+    )
 
 
 async def write(
@@ -476,9 +467,4 @@ async def insert_response(
 async def mark_opened(db: RespondentDb, invitation_id: int, now: dt.datetime) -> None:
     """Stamp the link's first opening (the welcome page); later openings change
     nothing. Not a watched column of the monitor's triggers."""
-    i = cast(Table, Invitation.__table__)
-    await db.connection.execute(
-        update(i)
-        .where(i.c.id == invitation_id, i.c.opened_at.is_(None))
-        .values(opened_at=now)
-    )
+    await db.connection.execute(invitation_statements.opened_update(invitation_id, now))

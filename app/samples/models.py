@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampMixin, utcnow
+from app.samples.states import InvitationStatus
 
 
 class Wave(TimestampMixin, Base):
@@ -145,7 +146,9 @@ class Invitation(TimestampMixin, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     # progress
-    status: Mapped[str] = mapped_column(String(16), default="invited")
+    status: Mapped[str] = mapped_column(
+        String(16), default=InvitationStatus.invited.value
+    )
     started_at: Mapped[dt.datetime | None]
     response_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
@@ -154,7 +157,7 @@ class Invitation(TimestampMixin, Base):
     last_activity_at: Mapped[dt.datetime | None]
     """When the status last moved (start, response, complete); the last page
     save is ``responses.updated_at``, kept off this row on every page turn."""
-    # mail facts, kept current by the mailings domain
+    # mail facts: the mailings domain reports them through samples.service.progress
     first_mailed_at: Mapped[dt.datetime | None]
     last_mailed_at: Mapped[dt.datetime | None]
     opted_out_at: Mapped[dt.datetime | None]
@@ -167,8 +170,8 @@ class Invitation(TimestampMixin, Base):
         ForeignKey("samples.id", ondelete="SET NULL"), index=True
     )
     """The draw or panel-link batch that made this invitation."""
-    # eligibility (AAPOR "not eligible", e.g. no longer in office), set by the
-    # monitoring domain; such invitations leave the response-rate denominators
+    # eligibility (AAPOR "not eligible", e.g. no longer in office), set through
+    # samples.service.eligibility; such invitations leave the AAPOR denominators
     ineligible_at: Mapped[dt.datetime | None]
     ineligible_reason: Mapped[str | None] = mapped_column(String(200))
     erased_at: Mapped[dt.datetime | None]

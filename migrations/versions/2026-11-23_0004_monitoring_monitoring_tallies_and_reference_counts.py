@@ -9,9 +9,10 @@ grouped insert per statement, cheap for bulk imports) and, for UPDATE, a row tri
 the watched columns (free for a respondent's page save, which only touches
 ``last_activity_at``); SQLite has row triggers throughout.
 
-The state code and the hour bucket below are frozen copies of
-``app/monitoring/states.py`` (``state_code``) and ``queries.py``; the tests
-compare the tallies with a live count of ``invitations`` on both databases.
+The state code and the hour bucket below are frozen copies of what
+``app/monitoring/trigger_sql.py`` generates from ``app/samples/states.py``
+(``tests/monitoring/test_trigger_sql.py`` holds them equal); the tests compare
+the tallies with a live count of ``invitations`` on both databases.
 Existing invitations are counted once at the end of the upgrade.
 
 Revision ID: 0004_monitoring

@@ -37,6 +37,7 @@ from app.db import utcnow
 from app.mailings import links
 from app.mailings.delivery import outbox
 from app.mailings.models import OutboxMessage, OutboxStatus
+from app.samples import service as samples_service
 from app.samples.models import Contact, Invitation
 
 Kind = Literal[
@@ -230,9 +231,7 @@ async def _apply(
         )
         if invitation is None:
             return "unsubscribe_unknown"
-        if invitation.opted_out_at is None:
-            invitation.opted_out_at = utcnow()
-            await session.flush()
+        await samples_service.mark_opted_out(session, invitation=invitation)
         return "unsubscribed"
     if verdict.kind != "bounce":
         return "forged" if verdict.forged else verdict.kind

@@ -158,12 +158,9 @@ async def correct_address(
     now = utcnow()
     bounced_at = invitation.undeliverable_at
     code = _smtp_code(invitation.undeliverable_reason)
-    invitation.undeliverable_at = None
-    invitation.undeliverable_reason = None
-    invitation.address_corrected_at = now
-    invitation.first_mailed_at = None
-    invitation.last_mailed_at = None
-    await session.flush()
+    await samples_service.mark_address_corrected(
+        session, invitation=invitation, now=now
+    )
     resent, note = False, None
     if send_invitation:
         resent, note = await _send_invitation_now(session, invitation, now)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.mailings.delivery import policy
@@ -39,7 +39,7 @@ from app.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from app.samples.models import Invitation
+from app.samples import service as samples_service
 
 _T = cast(Table, OutboxMessage.__table__)
 
@@ -387,15 +387,7 @@ async def _update_invitations(
         and r.invitation_id is not None
     ]
     if mailed:
-        await session.execute(
-            update(Invitation)
-            .where(Invitation.id.in_(mailed))
-            .values(
-                first_mailed_at=func.coalesce(Invitation.first_mailed_at, now),
-                last_mailed_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        await samples_service.record_mailed(session, invitation_ids=mailed, at=now)
     undeliverable = [
         r
         for r in results
@@ -413,13 +405,9 @@ async def mark_undeliverable(
     session: AsyncSession, *, invitation_id: int, reason: str, now: dt.datetime
 ) -> bool:
     """Mark an invitation undeliverable (first reason wins); True if it changed."""
-    result = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.undeliverable_at.is_(None))
-        .values(undeliverable_at=now, undeliverable_reason=_clip(reason, 500))
-        .execution_options(synchronize_session=False)
+    return await samples_service.mark_undeliverable(
+        session, invitation_id=invitation_id, reason=_clip(reason, 500) or "", now=now
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _clip(value: str | None, length: int = 1000) -> str | None:

@@ -147,14 +147,8 @@ async def confirm_unknown_delivered(
     invitation_ids = select(OutboxMessage.invitation_id).where(
         OutboxMessage.id.in_(chosen)
     )
-    await session.execute(
-        update(Invitation)
-        .where(Invitation.id.in_(invitation_ids))
-        .values(
-            first_mailed_at=func.coalesce(Invitation.first_mailed_at, now),
-            last_mailed_at=func.coalesce(Invitation.last_mailed_at, now),
-        )
-        .execution_options(synchronize_session=False)
+    await samples_service.record_mailed(
+        session, invitation_ids=invitation_ids, at=now, keep_last_mailed=True
     )
     await staff_service.record_audit(
         session,
@@ -329,9 +323,7 @@ async def record_opt_out(
     invitation = await unsubscribe_target(session, settings, token=token)
     if invitation is None:
         return None
-    if invitation.opted_out_at is None:
-        invitation.opted_out_at = utcnow()
-        await session.flush()
+    await samples_service.mark_opted_out(session, invitation=invitation)
     return invitation
 
 

@@ -10,6 +10,7 @@ plan was made is skipped, with the reason recorded.
 from __future__ import annotations
 
 from app.mailings.planning.schemas import Audience
+from app.samples.states import InvitationStatus
 
 
 def skip_reason(
@@ -30,7 +31,7 @@ def skip_reason(
     """Why an invitation no longer belongs to the audience (checked at send time)."""
     if revoked:
         return "link ingetrokken"
-    if invitation_status == "complete":
+    if invitation_status == InvitationStatus.complete:
         return "vragenlijst al afgerond"
     if opted_out:
         return "afgemeld"

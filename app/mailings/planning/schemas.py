@@ -25,6 +25,7 @@ from pydantic import (
 from starlette.datastructures import FormData
 
 from app.samples import catalogue
+from app.samples.states import InvitationStatus
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -125,18 +126,24 @@ PROGRESS_LABELS: dict[str, str] = {
 }
 """Reminder audiences by progress, in the order a respondent passes them."""
 PROGRESS_STATUS: dict[str, str] = {
-    "not_opened": "invited",
-    "opened": "invited",
-    "below_threshold": "started",
-    "past_threshold": "response",
+    "not_opened": InvitationStatus.invited,
+    "opened": InvitationStatus.invited,
+    "below_threshold": InvitationStatus.started,
+    "past_threshold": InvitationStatus.response,
+}
+
+
+_AUDIENCE_OF_STATUS: dict[str, str] = {
+    InvitationStatus.started: "below_threshold",
+    InvitationStatus.response: "past_threshold",
 }
 
 
 def progress_of(status: str, opened: bool) -> str | None:
     """The progress audience an invitation is in (None: complete or unknown)."""
-    if status == "invited":
+    if status == InvitationStatus.invited:
         return "opened" if opened else "not_opened"
-    return {"started": "below_threshold", "response": "past_threshold"}.get(status)
+    return _AUDIENCE_OF_STATUS.get(status)
 
 
 class Audience(BaseModel):
@@ -187,9 +194,13 @@ class Audience(BaseModel):
 
     @property
     def statuses(self) -> tuple[str, ...]:
-        allowed: tuple[str, ...] = ("invited", "started", "response")
+        allowed: tuple[str, ...] = (
+            InvitationStatus.invited,
+            InvitationStatus.started,
+            InvitationStatus.response,
+        )
         if self.only_without_response:
-            allowed = ("invited", "started")
+            allowed = (InvitationStatus.invited, InvitationStatus.started)
         if self.progress:
             wanted = {PROGRESS_STATUS[p] for p in self.progress}
             allowed = tuple(s for s in allowed if s in wanted)

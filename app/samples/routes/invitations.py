@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.params import IdPath, PageQuery
 from app.samples import catalogue, service
 from app.samples.deps import WaveDep
+from app.samples.states import InvitationStatus
 from app.staff import service as staff_service
 from app.staff.deps import FieldworkDep
 from app.web import SettingsDep, hx_redirect, render
@@ -18,10 +19,10 @@ from app.web import SettingsDep, hx_redirect, render
 router = APIRouter()
 PAGE = 50
 STATUSES = {
-    "invited": "uitgenodigd",
-    "started": "begonnen",
-    "response": "respons",
-    "complete": "volledig",
+    InvitationStatus.invited: "uitgenodigd",
+    InvitationStatus.started: "begonnen",
+    InvitationStatus.response: "respons",
+    InvitationStatus.complete: "volledig",
     "revoked": "ingetrokken",
 }
 

@@ -26,6 +26,7 @@ from app.samples.errors import LinkKeyUnavailable
 from app.samples.fields import CONTACT_ONLY_ATTRIBUTES
 from app.samples.models import ATTRIBUTE_COLUMNS, Contact, Invitation, Sample, Wave
 from app.samples.sampling import assign_values, rng_for
+from app.samples.states import InvitationStatus
 
 INVITATIONS = cast(Table, Invitation.__table__)
 
@@ -112,7 +113,7 @@ def invitation_row(
         "contact_id": contact_id,
         "sample_id": sample_id,
         "is_test": False,
-        "status": "invited",
+        "status": InvitationStatus.invited,
         "created_at": now,
         "attributes": {
             k: v for k, v in extra.items() if k not in CONTACT_ONLY_ATTRIBUTES
@@ -217,6 +218,11 @@ async def withdraw_invitation(
     await session.flush()
 
 
+def add_attributes(*, invitation: Invitation, values: dict[str, Any]) -> None:
+    """Add free attributes (routing and piping may use them) to an invitation."""
+    invitation.attributes = {**(invitation.attributes or {}), **values}
+
+
 @dataclass(frozen=True)
 class Rotation:
     reissued: int
@@ -264,7 +270,7 @@ async def rotate_links(
             statement, [{"b_id": row.id, **token_columns(settings)} for row in rows]
         )
         reissued += len(rows)
-        started += sum(1 for row in rows if row.status != "invited")
+        started += sum(1 for row in rows if row.status != InvitationStatus.invited)
         last_id = rows[-1].id
     # Loaded invitations now hold stale link columns; refresh them on next use.
     for loaded in list(session.identity_map.values()):

@@ -1,9 +1,10 @@
 """Marking invitations not eligible (AAPOR 4.x), e.g. no longer in office.
 
-The ``ineligible_at`` / ``ineligible_reason`` columns on ``invitations`` belong
-to the monitoring domain (added by its migration) and are only written here.
-A not-eligible invitation stays in the sample and in "invited", but leaves
-every AAPOR denominator; marking is reversible and audited.
+Eligibility is a fact about the invitation, so the samples domain writes the
+``ineligible_at`` / ``ineligible_reason`` columns (here only); the monitor
+reads them for its dispositions. A not-eligible invitation stays in the
+sample and in "invited", but leaves every AAPOR denominator; marking is
+reversible and audited.
 """
 
 from __future__ import annotations
@@ -12,12 +13,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
-from app.monitoring import queries
 from app.samples.models import Invitation, Wave
+from app.samples.service.waves import (
+    KNOWN_QUESTIONNAIRES,
+    require_wave,
+    wave_questionnaires,
+)
 from app.staff import service as staff_service
 from app.staff.schemas import StaffContext
 
 MAX_REASON = 200
+
+
+async def require_fielded(
+    session: AsyncSession, *, wave_slug: str, questionnaire: str
+) -> Wave:
+    """The wave, if ``questionnaire`` is fielded in it or is one of the known
+    questionnaires (which the monitor always shows)."""
+    wave = await require_wave(session, wave_slug)
+    fielded = {
+        entry.questionnaire for entry in await wave_questionnaires(session, wave=wave)
+    }
+    if questionnaire not in fielded and questionnaire not in KNOWN_QUESTIONNAIRES:
+        raise NotFound(f"Vragenlijst '{questionnaire}' hoort niet bij deze wave.")
+    return wave
 
 
 async def _require_invitation(
@@ -73,6 +92,7 @@ async def restore_eligible(
     invitation_id: int,
     actor: StaffContext | str,
 ) -> Invitation:
+    """Undo ``mark_ineligible``: the invitation counts in the denominators again."""
     invitation = await _require_invitation(
         session, wave=wave, questionnaire=questionnaire, invitation_id=invitation_id
     )
@@ -86,7 +106,3 @@ async def restore_eligible(
         target=f"invitation:{invitation.id}",
     )
     return invitation
-
-
-find_invitations = queries.find_invitations
-ineligible_invitations = queries.ineligible_invitations
