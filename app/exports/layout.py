@@ -23,6 +23,7 @@ from app.exports.parts import Part, attribute_variables, question_parts
 from app.exports.variables import Routing, Variable
 from app.questionnaires import expressions as ex
 from app.questionnaires.compiler import CompiledQuestion, CompiledQuestionnaire
+from app.questionnaires.definition import Questionnaire
 from app.questionnaires.describe import describe
 from app.questionnaires.expressions import ExpressionError
 from app.questionnaires.types import question_type
@@ -186,7 +187,11 @@ class _Builder:
             if len(sources) > 1
             else "".join(sources)
         )
-        words = _words(source, cq) if source else "Iedereen die deze pagina bereikt"
+        words = (
+            _words(source, cq.definition)
+            if source
+            else "Iedereen die deze pagina bereikt"
+        )
         return Routing(self.label_of(index), source, words)
 
     def derived(self, did: str) -> None:
@@ -285,9 +290,11 @@ def _part_condition(question: CompiledQuestion, key: str | None) -> str | None:
     return None
 
 
-def _words(source: str, definition: object) -> str:
+def _words(source: str, definition: Questionnaire) -> str:
+    """The condition in words for the codebook; its source where it cannot be
+    described (the source column is shown beside it either way)."""
     try:
-        return describe(source, definition)  # type: ignore[arg-type]
+        return describe(source, definition)
     except (ExpressionError, KeyError, TypeError, AttributeError):
         return source
 

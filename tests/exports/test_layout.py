@@ -53,6 +53,19 @@ class TestOneVersion:
         raad = layout.variables[layout.index("q_safety_raad")]
         assert raad.routing[0].source == "function = 'raadslid'"
 
+    def test_routing_words_are_words_not_the_source(self) -> None:
+        """The codebook's "wie krijgt deze vraag" is the condition described in
+        Dutch, not its source repeated (a compiled questionnaire was once passed
+        where the description needs the definition, and the error was swallowed)."""
+        layout = build_layout([V2024])
+        mayor = layout.variables[layout.index("q_mayor")]
+        assert mayor.routing[0].words == "functie is burgemeester"
+        described = [
+            r for v in layout.variables for r in v.routing if r.source and r.words
+        ]
+        assert described
+        assert all(r.words != r.source for r in described)
+
     def test_negative_answer_codes_are_refused(self) -> None:
         text = demo().replace("{code: 1, name: vaak", "{code: -1, name: vaak")
         with pytest.raises(ExportLayoutError, match="q_contact"):
