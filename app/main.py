@@ -22,6 +22,7 @@ from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, SettingsProblem, get_settings, load_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
+from app.flows import serving as serving_flow
 
 # Every domain's tables, so the string-named relationships between domains
 # resolve before the first request maps a row.
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         if serving:
+            await serving_flow.compile_fielded_versions(
+                app.state.sessionmaker, app.state.versions
+            )
             settle_long_lived_objects()
         try:
             yield
@@ -187,7 +191,8 @@ def settle_long_lived_objects() -> None:
     latency under load. Frozen objects are never walked. Called once, from the
     lifespan of a serving process, and nowhere else: what is frozen is never
     freed, so caches that drop entries (compiled questionnaires) must not
-    freeze them. (Not for tests, which build an app per test and would pile
+    freeze what they compile later; the versions in the field are compiled
+    just before (``app.flows.serving``), so they are settled too. (Not for tests, which build an app per test and would pile
     up frozen garbage.)
     """
     gc.collect()

@@ -139,6 +139,17 @@ async def set_wave_version(
     return entry
 
 
+async def fielded_version_ids(session: AsyncSession) -> list[int]:
+    """The questionnaire versions new starters of some wave get."""
+    ids = await session.scalars(
+        select(WaveQuestionnaire.version_id)
+        .where(WaveQuestionnaire.version_id.is_not(None))
+        .distinct()
+        .order_by(WaveQuestionnaire.version_id)
+    )
+    return [i for i in ids if i is not None]
+
+
 async def lock_wave(session: AsyncSession, wave: Wave) -> Wave:
     """Serialise imports, draws and purges of one wave across processes.
 
