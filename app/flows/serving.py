@@ -13,19 +13,33 @@ stay collectable, as a cache that evicts needs.
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import session_scope
 from app.questionnaires.service import CompiledVersions
 from app.samples import service as samples_service
 
+log = logging.getLogger(__name__)
+
 
 async def compile_fielded_versions(
     sessionmaker: async_sessionmaker[AsyncSession], versions: CompiledVersions
 ) -> int:
-    """Compile every version a wave fields into ``versions``; how many."""
-    async with session_scope(sessionmaker) as session:
-        ids = await samples_service.fielded_version_ids(session)
-        for version_id in ids:
-            await versions.by_id(session, version_id)
+    """Compile every version a wave fields into ``versions``; how many.
+
+    Only a head start: a database that is not reachable or not migrated yet
+    must not keep the process from serving (its first requests compile on
+    demand and answer what the database allows), so that is logged, not raised.
+    """
+    try:
+        async with session_scope(sessionmaker) as session:
+            ids = await samples_service.fielded_version_ids(session)
+            for version_id in ids:
+                await versions.by_id(session, version_id)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("questionnaires in the field not compiled at start: %s", exc)
+        return 0
     return len(ids)

@@ -3,13 +3,15 @@ heap: the first respondent then finds them compiled. Both databases."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db import session_scope
+from app.db import create_engine, create_sessionmaker, session_scope
 from app.flows import publishing, serving
 from app.questionnaires.models import QuestionnaireVersion
 from app.questionnaires.service import CompiledVersions, load_stored_version
@@ -52,3 +54,21 @@ async def test_fielded_versions_are_compiled_at_start_and_only_those(
         found = await versions.by_id(session, fielded.version.id)
     assert found is not None and found[0].id == fielded.version.id
     assert loaded == [fielded.version.id]  # from the cache, not loaded again
+
+
+async def test_a_database_without_tables_does_not_stop_the_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A serving process may start before ``db upgrade`` ran or while the
+    database is away: the head start is skipped with a warning, not a crash."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    try:
+        versions = CompiledVersions()
+        with caplog.at_level(logging.WARNING, logger="app.flows.serving"):
+            compiled = await serving.compile_fielded_versions(
+                create_sessionmaker(engine), versions
+            )
+    finally:
+        await engine.dispose()
+    assert compiled == 0
+    assert "not compiled at start" in caplog.text
