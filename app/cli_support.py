@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,19 @@ def cli_actor() -> str:
 def run_in_session(
     settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
-    """Run one unit of work in its own transaction and return its result."""
+    """Run one unit of work in its own transaction and return its result.
+
+    A SQLite file in a folder that does not exist is refused before connecting:
+    the failed connect would leave aiosqlite's thread posting to a closed event
+    loop, a traceback after the one line of advice."""
+    if settings.is_sqlite and ":///" in settings.database_url:
+        path = settings.database_url.split(":///", 1)[1]
+        if path and path != ":memory:" and not Path(path).parent.is_dir():
+            raise click.ClickException(
+                f"cannot open the database {settings.database_url}: set "
+                "VELDWERK_DATABASE_URL to an existing database, or run "
+                "`veldwerk db upgrade` to create it"
+            )
 
     async def runner() -> T:
         engine = create_engine(settings.database_url)
